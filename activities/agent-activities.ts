@@ -1,0 +1,29 @@
+/** The activities an agent's LM worker serves on its own queue: everything that touches its runtimes. */
+import type { LmConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import { createDockerClient } from './runtime/docker/docker-client';
+import { ContainerRuntime } from './runtime/docker/container-runtime';
+import { createRuntimeActivities } from './runtime/runtime-activities';
+import type { RuntimeRegistry } from './runtime/runtime-registry';
+
+export interface AgentActivityDeps {
+  config: LmConfig;
+  logger: Logger;
+}
+
+export function createRuntimeRegistry({ config, logger }: AgentActivityDeps): RuntimeRegistry {
+  const containers = new ContainerRuntime({
+    docker: createDockerClient(config.docker.socket, config.docker.timeoutMs),
+    pullDocker: createDockerClient(config.docker.socket),
+    socket: config.docker.socket,
+    hostIp: config.hostIp,
+    cimiUrl: config.cimi?.url ?? null,
+    compss: config.compss,
+    onProgress: (detail) => logger.debug({ detail }, 'image pull'),
+  });
+  return { docker: containers, compss: containers };
+}
+
+export function createAgentActivities(deps: AgentActivityDeps) {
+  return createRuntimeActivities(createRuntimeRegistry(deps));
+}

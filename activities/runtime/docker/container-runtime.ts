@@ -1,0 +1,201 @@
+/**
+ * `docker` and `compss` workloads: one container per agent (DESIGN §5).
+ * COMPSs containers get the original's environment and keep their REST port (46100) on the host.
+ */
+import type Docker from 'dockerode';
+import { Mutex } from 'async-mutex';
+import { FailureType } from '../../../workflows/model/failures';
+import type { AgentStatus } from '../../../workflows/model/status';
+import { failure } from '../../failures';
+import { belongsTo, workloadLabels } from '../labels';
+import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } from '../workload';
+import { allocateHostPorts } from './allocate-host-ports';
+import { classifyDockerError, dockerStatus } from './docker-errors';
+import { HOST_PORTS_LABEL, parsePortsLabel } from './host-ports';
+import { ensureImage } from './images';
+import type { PortMapping } from './port-rule';
+
+export interface ContainerRuntimeOptions {
+  docker: Docker;
+  /** Without a request timeout: pulls take as long as they take (the activity heartbeats meanwhile). */
+  pullDocker: Docker;
+  socket: string;
+  hostIp: string;
+  cimiUrl: string | null;
+  compss: { port: number; dataclayEp: string; network: string };
+  onProgress: (detail: string) => void;
+}
+
+/** Network the original joins COMPSs containers to when it exists. */
+const MF2C_NETWORK = 'mf2c_default';
+const STOP_GRACE_SECONDS = 10;
+
+/** One lock per process: choosing host ports and creating the container that holds them is one step. */
+const portLock = new Mutex();
+
+export class ContainerRuntime implements WorkloadRuntime {
+  constructor(private readonly options: ContainerRuntimeOptions) {}
+
+  async deploy(spec: WorkloadSpec): Promise<DeployedWorkload> {
+    const existing = await this.adoptable(spec);
+    if (existing) return existing;
+    await ensureImage(this.options.pullDocker, spec.service.exec, spec.agentUrl, this.options.socket, this.options.onProgress);
+    return portLock.runExclusive(async () => {
+      // A zombie attempt may have created it while this one waited for the lock.
+      const raced = await this.adoptable(spec);
+      if (raced) return raced;
+      const mappings = await this.portsFor(spec);
+      const container = await this.create(spec, mappings);
+      if (spec.service.exec_type === 'compss') await this.joinNetworkIfPresent(container, MF2C_NETWORK);
+      return { container_id: container.id, ports: mappings.map((m) => m.host), agent_param: '-' };
+    });
+  }
+
+  async start(ref: WorkloadRef): Promise<void> {
+    const container = this.options.docker.getContainer(ref.container_id);
+    try {
+      await container.start();
+    } catch (err) {
+      const status = dockerStatus(err);
+      if (status === 404) throw this.missing(ref);
+      if (status !== 304) throw classifyDockerError(err, `start container ${ref.name}`, this.options.socket);
+    }
+    if (this.options.compss.network !== 'not-defined') await this.joinNetworkIfPresent(container, this.options.compss.network);
+    const state = await this.inspectState(ref);
+    if (!state.Running || state.Restarting) {
+      throw failure(
+        FailureType.WorkloadExited,
+        `container ${ref.name} on agent ${ref.agentUrl} stopped right after start (exit code ${state.ExitCode}` +
+          `${state.Error ? `, ${state.Error}` : ''}); check the image's command with "docker logs ${ref.name}"`,
+      );
+    }
+  }
+
+  async stop(ref: WorkloadRef): Promise<void> {
+    try {
+      await this.options.docker.getContainer(ref.container_id).stop({ t: STOP_GRACE_SECONDS });
+    } catch (err) {
+      const status = dockerStatus(err);
+      if (status === 404) throw this.missing(ref);
+      if (status !== 304) throw classifyDockerError(err, `stop container ${ref.name}`, this.options.socket);
+    }
+  }
+
+  async remove(ref: WorkloadRef): Promise<void> {
+    if (ref.container_id === '-' || ref.container_id === '') return;
+    try {
+      await this.options.docker.getContainer(ref.container_id).remove({ force: true, v: true });
+    } catch (err) {
+      const status = dockerStatus(err);
+      // 409: removal already in progress; the next attempt sees 404.
+      if (status === 404) return;
+      throw classifyDockerError(err, `remove container ${ref.name}`, this.options.socket);
+    }
+  }
+
+  async observe(ref: WorkloadRef): Promise<AgentStatus> {
+    try {
+      const state = await this.inspectState(ref);
+      if (state.Running && !state.Restarting) return 'started';
+      return state.Status === 'created' ? 'waiting' : 'stopped';
+    } catch (err) {
+      if (err instanceof Error && err.name === 'ApplicationFailure') return 'error';
+      throw err;
+    }
+  }
+
+  private async inspectState(ref: WorkloadRef): Promise<Docker.ContainerInspectInfo['State']> {
+    try {
+      return (await this.options.docker.getContainer(ref.container_id).inspect()).State;
+    } catch (err) {
+      if (dockerStatus(err) === 404) throw this.missing(ref);
+      throw classifyDockerError(err, `inspect container ${ref.name}`, this.options.socket);
+    }
+  }
+
+  /** The container a previous attempt made, if any; a same-named container of someone else is an error. */
+  private async adoptable(spec: WorkloadSpec): Promise<DeployedWorkload | null> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.options.docker.getContainer(spec.name).inspect();
+    } catch (err) {
+      if (dockerStatus(err) === 404) return null;
+      throw classifyDockerError(err, `look up container ${spec.name}`, this.options.socket);
+    }
+    if (!belongsTo(info.Config.Labels, spec)) {
+      throw failure(
+        FailureType.InvalidSpec,
+        `a container named ${spec.name} exists on agent ${spec.agentUrl} but was not made for this instance; remove it`,
+      );
+    }
+    return { container_id: info.Id, ports: parsePortsLabel(info.Config.Labels[HOST_PORTS_LABEL]), agent_param: '-' };
+  }
+
+  private async portsFor(spec: WorkloadSpec): Promise<PortMapping[]> {
+    const { docker, compss } = this.options;
+    if (spec.service.exec_type !== 'compss') return allocateHostPorts(docker, spec.service.exec_ports);
+    // COMPSs listens on AGENT_PORT inside the container, so its REST port is published 1:1 (host = container).
+    const others = spec.service.exec_ports.filter((p) => p !== compss.port);
+    const [rest, ...app] = await allocateHostPorts(docker, [compss.port, ...others]);
+    return [{ container: rest.host, host: rest.host }, ...app];
+  }
+
+  private async create(spec: WorkloadSpec, mappings: PortMapping[]): Promise<Docker.Container> {
+    const exposed: Record<string, object> = {};
+    const bindings: Record<string, Array<{ HostPort: string }>> = {};
+    for (const { container, host } of mappings) {
+      exposed[`${container}/tcp`] = {};
+      bindings[`${container}/tcp`] = [{ HostPort: String(host) }];
+    }
+    try {
+      return await this.options.docker.createContainer({
+        name: spec.name,
+        Image: spec.service.exec,
+        Tty: true,
+        Env: spec.service.exec_type === 'compss' ? this.compssEnv(spec, mappings[0].host) : undefined,
+        Labels: { ...workloadLabels(spec), [HOST_PORTS_LABEL]: mappings.map((m) => m.host).join(',') },
+        ExposedPorts: exposed,
+        HostConfig: { PortBindings: bindings, RestartPolicy: { Name: 'unless-stopped' } },
+      });
+    } catch (err) {
+      if (dockerStatus(err) === 404) {
+        throw failure(
+          FailureType.ImageNotFound,
+          `image "${spec.service.exec}" disappeared from agent ${spec.agentUrl} while deploying; load it again`,
+          err,
+        );
+      }
+      throw classifyDockerError(err, `create container ${spec.name} from ${spec.service.exec}`, this.options.socket);
+    }
+  }
+
+  private compssEnv(spec: WorkloadSpec, restPort: number): string[] {
+    return [
+      `MF2C_HOST=${spec.agentUrl}`,
+      'DEBUG=debug',
+      `AGENT_HOST=${this.options.hostIp}`,
+      `AGENT_PORT=${restPort}`,
+      `DATACLAY_EP=${spec.deviceIp}${this.options.compss.dataclayEp}`,
+      `REPORT_ADDRESS=${this.options.cimiUrl ?? 'not-defined'}`,
+    ];
+  }
+
+  private async joinNetworkIfPresent(container: Docker.Container, network: string): Promise<void> {
+    try {
+      await this.options.docker.getNetwork(network).connect({ Container: container.id });
+    } catch (err) {
+      // Absent network (404) or already connected (403/409): nothing to do, as in the original.
+      const status = dockerStatus(err);
+      if (status !== 404 && status !== 403 && status !== 409) {
+        throw classifyDockerError(err, `connect to network ${network}`, this.options.socket);
+      }
+    }
+  }
+
+  private missing(ref: WorkloadRef): Error {
+    return failure(
+      FailureType.WorkloadMissing,
+      `container ${ref.name} no longer exists on agent ${ref.agentUrl} (removed outside the LM); terminate the instance and submit it again`,
+    );
+  }
+}

@@ -1,0 +1,34 @@
+/** The Express application of API v2: body parsing, routes, documentation, error mapping. */
+import express from 'express';
+import pinoHttp from 'pino-http';
+import type { ApiContext } from './api-context';
+import { authGuards } from './auth';
+import { errorHandler } from './error-mapping';
+import { mountApiDocs, openApiDocument } from './openapi-document';
+import { RouteBuilder } from './route-builder';
+import { instanceRoutes } from './routes/instances.routes';
+import { serviceRoutes } from './routes/service.routes';
+import { statusRoutes } from './routes/status.routes';
+
+export function createApp(context: ApiContext): express.Express {
+  const { config, logger } = context;
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/api/v2' } }));
+  // Any body is read as JSON, whatever its Content-Type: `curl -d '{…}'` works, and garbage is a clear 400.
+  app.use(express.json({ limit: '1mb', type: () => true, strict: false }));
+
+  const router = express.Router();
+  const routes = new RouteBuilder(router, authGuards(config.auth.apiToken, config.auth.internalToken));
+  statusRoutes(routes, context);
+  serviceRoutes(routes, context);
+  instanceRoutes(routes, context);
+  mountApiDocs(router, openApiDocument(routes.registry));
+  app.use(router);
+
+  app.use((req, res) => {
+    res.status(404).json({ error: true, message: `no endpoint ${req.method} ${req.path}; the API is described at /api/v2/lm.html` });
+  });
+  app.use(errorHandler(logger, config.temporal.address));
+  return app;
+}

@@ -1,0 +1,76 @@
+/** Maps whatever a handler threw to an HTTP status and a message: client mistakes are 4xx, never 500. */
+import { isGrpcServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { ErrorRequestHandler } from 'express';
+import { z } from 'zod';
+import type { Logger } from '../common/logger';
+import { ApiError } from './api-error';
+
+const GRPC_UNAVAILABLE = 14;
+const GRPC_DEADLINE_EXCEEDED = 4;
+
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message: string;
+}
+
+export function describeZodError(error: z.ZodError, where: string): string {
+  const issues = error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return `${path}${issue.message}`;
+  });
+  return `invalid ${where}: ${issues.join('; ')}`;
+}
+
+function isTemporalUnreachable(err: unknown): boolean {
+  if (isGrpcServiceError(err)) return err.code === GRPC_UNAVAILABLE || err.code === GRPC_DEADLINE_EXCEEDED;
+  const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
+  return /failed to connect|ECONNREFUSED|UNAVAILABLE|DEADLINE_EXCEEDED|deadline exceeded|TransportError/i.test(text);
+}
+
+export function toApiError(err: unknown, temporalAddress: string): ApiError | null {
+  if (err instanceof ApiError) return err;
+  const parserError = err as BodyParserError;
+  if (parserError?.type === 'entity.parse.failed') {
+    return new ApiError(400, `request body is not valid JSON (${parserError.message}); send a JSON object with Content-Type: application/json`);
+  }
+  if (parserError?.type === 'entity.too.large') return new ApiError(413, 'request body is too large (limit 1 MiB)');
+  if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+    return new ApiError(parserError.status, parserError.message);
+  }
+  if (err instanceof WorkflowNotFoundError) return new ApiError(404, 'service instance not found');
+  if (err instanceof WorkflowUpdateFailedError) {
+    const cause = err.cause;
+    const message = cause instanceof Error ? cause.message : err.message;
+    return new ApiError(409, `operation refused: ${message}`);
+  }
+  if (err instanceof ApplicationFailure) return new ApiError(409, err.message);
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ApiError(503, 'no LM worker answered in time: start the LM worker (it serves task queue lm-workflows)');
+  }
+  if (isTemporalUnreachable(err)) {
+    return new ApiError(
+      503,
+      `Temporal at ${temporalAddress} is not reachable: start it (scripts/start.sh) or point TEMPORAL_ADDRESS at a running server`,
+    );
+  }
+  return null;
+}
+
+export function errorHandler(logger: Logger, temporalAddress: string): ErrorRequestHandler {
+  return (err: unknown, req, res, next) => {
+    if (res.headersSent) {
+      next(err);
+      return;
+    }
+    const apiError = toApiError(err, temporalAddress);
+    if (apiError) {
+      if (apiError.status >= 500) logger.warn({ path: req.path, err: String(err) }, apiError.message);
+      res.status(apiError.status).json({ error: true, message: apiError.message });
+      return;
+    }
+    logger.error({ err, path: req.path, method: req.method }, 'unexpected error');
+    res.status(500).json({ error: true, message: 'internal error in the LM; the details are in its log' });
+  };
+}

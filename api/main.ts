@@ -1,0 +1,45 @@
+/** LM API process: Express on LM_PORT, talking to Temporal through one long-lived connection. */
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, loadConfig } from '../common/config';
+import { createLogger } from '../common/logger';
+import { ensureSearchAttributes } from '../common/search-attribute-registration';
+import { createApp } from './app';
+import { DockerProbe } from './docker-probe';
+import { InstanceGateway } from './instance-gateway';
+import { SUPPORTED_EXEC_TYPES } from '../activities/supported-exec-types';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('lm-api', config.logLevel);
+  const { address, namespace } = config.temporal;
+  // Lazy: the API starts (and answers 503s that say why) even while Temporal is down.
+  const connection = Connection.lazy({ address });
+  const client = new Client({ connection, namespace });
+  ensureSearchAttributes(connection, namespace).catch((err: unknown) =>
+    logger.warn({ err: String(err) }, 'could not register search attributes yet; the worker will'),
+  );
+  const app = createApp({
+    config,
+    logger,
+    gateway: new InstanceGateway(client, config),
+    dockerProbe: new DockerProbe(config.docker.socket),
+    supportedExecTypes: SUPPORTED_EXEC_TYPES,
+  });
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port, temporal: address, namespace, mode: config.mode }, 'LM API listening');
+  });
+  const shutdown = () => {
+    logger.info('shutting down');
+    server.close(() => {
+      connection.close().finally(() => process.exit(0));
+    });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) console.error(err.message);
+  else console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+/**
+ * Declares a route once: Express gets the handler with validated input, the OpenAPI registry gets the same
+ * schemas, so the document cannot drift from the code.
+ */
+import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openapi';
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z } from 'zod';
+import { badRequest } from './api-error';
+import { describeZodError } from './error-mapping';
+import { ErrorSchema } from './schemas/envelope.schema';
+
+type Method = 'get' | 'post' | 'put' | 'delete';
+export type Access = 'public' | 'client' | 'internal';
+
+export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  method: Method;
+  /** Express paths; the first one is documented. */
+  paths: string[];
+  summary: string;
+  description?: string;
+  tag: string;
+  access: Access;
+  body?: B;
+  query?: Q;
+  params?: P;
+  /** Status → description (and schema for success answers). */
+  responses: Record<number, { description: string; schema?: z.ZodType }>;
+}
+
+export interface ValidInput<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
+  body: z.output<B>;
+  query: z.output<Q>;
+  params: z.output<P>;
+  req: Request;
+}
+
+export type Handler<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> = (
+  input: ValidInput<B, Q, P>,
+  res: Response,
+) => Promise<void>;
+
+const Empty = z.looseObject({});
+
+function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
+  if (schema === undefined) return value as z.output<T>;
+  const result = schema.safeParse(value);
+  if (!result.success) throw badRequest(describeZodError(result.error, where));
+  return result.data as z.output<T>;
+}
+
+function openApiPath(expressPath: string): string {
+  return expressPath.replace(/:([A-Za-z_]+)/g, '{$1}');
+}
+
+export class RouteBuilder {
+  readonly registry = new OpenAPIRegistry();
+
+  constructor(
+    private readonly router: Router,
+    private readonly guards: Record<Access, RequestHandler>,
+  ) {}
+
+  add<B extends z.ZodType = typeof Empty, Q extends z.ZodType = typeof Empty, P extends z.ZodType = typeof Empty>(
+    spec: RouteSpec<B, Q, P>,
+    handler: Handler<B, Q, P>,
+  ): void {
+    const run: RequestHandler = async (req, res, next) => {
+      try {
+        // A JSON body that is not an object (`[]`, `"x"`, `null`) is as wrong as a missing one.
+        const rawBody: unknown = req.body;
+        if (spec.body && (typeof rawBody !== 'object' || rawBody === null || Array.isArray(rawBody))) {
+          throw badRequest('request body must be a JSON object, sent with Content-Type: application/json');
+        }
+        const input = {
+          body: parse(spec.body, rawBody, 'request body'),
+          query: parse(spec.query, req.query, 'query parameters'),
+          params: parse(spec.params, req.params, 'path'),
+          req,
+        };
+        await handler(input, res);
+      } catch (err) {
+        next(err);
+      }
+    };
+    for (const path of spec.paths) this.router[spec.method](path, this.guards[spec.access], run);
+    this.document(spec);
+  }
+
+  private document<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(spec: RouteSpec<B, Q, P>): void {
+    const responses: RouteConfig['responses'] = {};
+    for (const [status, { description, schema }] of Object.entries(spec.responses)) {
+      const body = schema ?? (Number(status) >= 400 ? ErrorSchema : undefined);
+      responses[status] = body ? { description, content: { 'application/json': { schema: body } } } : { description };
+    }
+    const request: RouteConfig['request'] = {};
+    if (spec.body) request.body = { required: true, content: { 'application/json': { schema: spec.body } } };
+    if (spec.query instanceof z.ZodObject) request.query = spec.query;
+    if (spec.params instanceof z.ZodObject) request.params = spec.params;
+    this.registry.registerPath({
+      method: spec.method,
+      path: openApiPath(spec.paths[0]),
+      summary: spec.summary,
+      description: [spec.description, spec.paths.length > 1 ? `Also served at: ${spec.paths.slice(1).join(', ')}` : '']
+        .filter(Boolean)
+        .join('\n\n'),
+      tags: [spec.tag],
+      security: spec.access === 'public' ? [] : [{ [spec.access === 'client' ? 'clientToken' : 'internalToken']: [] }],
+      request,
+      responses,
+    });
+  }
+}

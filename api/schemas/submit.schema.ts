@@ -1,0 +1,34 @@
+/** Body of `POST /api/v2/lm/service`. */
+import { z } from 'zod';
+import { ServiceSchema } from './service.schema';
+
+/** An IP or host name: it becomes part of a task-queue name and of URLs, so nothing else is allowed. */
+export const AgentIpSchema = z
+  .string({ error: 'agent_ip is required' })
+  .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, 'agent_ip must be an IP address or a host name')
+  .meta({ example: '192.168.1.31' });
+
+export const SubmitBodySchema = z
+  .looseObject({
+    service: ServiceSchema.optional(),
+    service_id: z.string().min(1).optional().meta({ example: 'service/2f6d0a1e-…', description: 'A service in CIMI (mF2C mode)' }),
+    sla_template: z.string().min(1).optional().meta({ example: 'sla-template/t1' }),
+    user_id: z.string().min(1).optional(),
+    agents_list: z
+      .array(z.looseObject({ agent_ip: AgentIpSchema }))
+      .min(1, 'agents_list must name at least one agent, or be left out')
+      .max(100)
+      .optional()
+      .meta({ description: 'Agents to deploy on; default: the Recommender (mF2C) or this agent (standalone)' }),
+    all_or_nothing: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'If any agent fails, remove the others and end in `error` instead of `degraded`' }),
+    service_instance_id: z.string().min(1).optional().meta({ description: 'Internal: set by a child LM forwarding to its leader' }),
+  })
+  .refine((body) => body.service !== undefined || body.service_id !== undefined, {
+    message: 'parameter not found: service / service_id; send the service inline as "service" or its CIMI id as "service_id"',
+  })
+  .meta({ id: 'SubmitRequest' });
+
+export type SubmitBody = z.infer<typeof SubmitBodySchema>;

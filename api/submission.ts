@@ -1,0 +1,29 @@
+/** Turns a validated submit request into the workflow's input (standalone: inline service, given or local agents). */
+import { createHash, randomUUID } from 'node:crypto';
+import type { LmConfig } from '../common/config';
+import type { ServiceInstanceInput } from '../workflows/model/input';
+import type { Service } from '../workflows/model/service';
+import type { SubmitBody } from './schemas/submit.schema';
+
+/** The original's default user when neither the request nor User Management names one. */
+export const DEFAULT_USER = 'ADMIN';
+
+/** A repeated submit with the same Idempotency-Key maps to the same instance id. */
+export function instanceUuid(idempotencyKey: string | undefined): string {
+  if (!idempotencyKey) return randomUUID();
+  const hex = createHash('sha256').update(`lm-submit:${idempotencyKey}`).digest('hex');
+  // Shaped as a version-5-style UUID so it passes every UUID check downstream.
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
+
+export function workflowInput(body: SubmitBody, service: Service, uuid: string, config: LmConfig): ServiceInstanceInput {
+  return {
+    uuid,
+    service,
+    user: body.user_id ?? DEFAULT_USER,
+    slaTemplate: body.sla_template ?? null,
+    agents: (body.agents_list ?? [{ agent_ip: config.hostIp }]).map((agent) => ({ agent_ip: agent.agent_ip })),
+    device: { id: 'not-defined', ip: config.hostIp },
+    settings: { agentTimeoutMs: config.agentTimeoutMs, allOrNothing: body.all_or_nothing },
+  };
+}

@@ -1,0 +1,92 @@
+/**
+ * A whole LM in the test process, on the real Temporal dev server of the run and the real Docker engine:
+ * both workers (workflow queue + this agent's queue) and the Express API on a random port.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import axios, { type AxiosInstance } from 'axios';
+import { createApp } from '../../api/app';
+import { DockerProbe } from '../../api/docker-probe';
+import { InstanceGateway } from '../../api/instance-gateway';
+import { SUPPORTED_EXEC_TYPES } from '../../activities/supported-exec-types';
+import { loadConfig, type LmConfig } from '../../common/config';
+import { createLogger } from '../../common/logger';
+import { ensureSearchAttributes } from '../../common/search-attribute-registration';
+import { createWorkers } from '../../worker/create-workers';
+
+export interface LmHarness {
+  config: LmConfig;
+  client: Client;
+  api: AxiosInstance;
+  baseUrl: string;
+  /** Stops the API and the workers (running activities get the grace period). */
+  stop(): Promise<void>;
+}
+
+let bundle: Promise<{ code: string }> | null = null;
+let runtimeInstalled = false;
+
+/** Bundling is the slow part of a worker start: once per test file. */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: new DefaultLogger('WARN') });
+  return bundle;
+}
+
+export function testTemporalAddress(): string {
+  const address = process.env.LM_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('LM_TEST_TEMPORAL_ADDRESS is not set: run the tests through jest (global setup starts Temporal)');
+  return address;
+}
+
+export async function startLm(env: Record<string, string> = {}): Promise<LmHarness> {
+  if (!runtimeInstalled) {
+    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    runtimeInstalled = true;
+  }
+  const config = loadConfig({
+    STANDALONE_MODE: 'True',
+    TEMPORAL_ADDRESS: testTemporalAddress(),
+    LM_LOG_LEVEL: 'warn',
+    LM_AGENT_TIMEOUT_S: '20',
+    LM_WAIT_TIMEOUT_S: '120',
+    ...env,
+  });
+  const logger = createLogger('lm-test', config.logLevel);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  await ensureSearchAttributes(connection, config.temporal.namespace);
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
+  const { workflowWorker, agentWorker } = await createWorkers(nativeConnection, config, logger, {
+    workflowBundle: await workflowBundle(),
+  });
+  const running: Array<Promise<void>> = [workflowWorker, agentWorker].map((worker: Worker) => worker.run());
+
+  const app = createApp({
+    config,
+    logger,
+    gateway: new InstanceGateway(client, config),
+    dockerProbe: new DockerProbe(config.docker.socket),
+    supportedExecTypes: SUPPORTED_EXEC_TYPES,
+  });
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const api = axios.create({ baseURL: baseUrl, validateStatus: () => true, timeout: 180_000 });
+
+  return {
+    config,
+    client,
+    api,
+    baseUrl,
+    async stop() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const worker of [workflowWorker, agentWorker]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.allSettled(running);
+      await nativeConnection.close();
+      await connection.close();
+    },
+  };
+}

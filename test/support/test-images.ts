@@ -1,0 +1,57 @@
+/**
+ * Test images, built offline (no registry is reachable): a root filesystem holding Debian's busybox-static,
+ * imported with `docker import`. Its CMD serves HTTP and exits at once on SIGTERM, like a well-behaved service.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const BUSYBOX_IMAGE = 'lm-test/busybox:latest';
+const BUSYBOX_BINARY = '/bin/busybox';
+const APPLETS = ['sh', 'httpd', 'sleep', 'cat', 'echo', 'ls', 'env', 'wget', 'nc', 'mkdir', 'date', 'tee', 'kill'];
+const SERVE_CMD = '["/bin/sh","-c","trap \'exit 0\' TERM; httpd -f -p ${PORT:-80} -h /www & wait"]';
+
+export function imageExists(image: string): boolean {
+  return spawnSync('docker', ['image', 'inspect', image], { stdio: 'ignore' }).status === 0;
+}
+
+/** A rootfs directory with busybox and its applets, plus whatever `files` says (path → content, mode). */
+export function busyboxRootfs(files: Record<string, { content: string; mode?: number }> = {}): string {
+  if (!fs.existsSync(BUSYBOX_BINARY)) {
+    throw new Error(`${BUSYBOX_BINARY} is missing: install Debian's busybox-static (scripts/test.sh does)`);
+  }
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-rootfs-'));
+  fs.mkdirSync(path.join(root, 'bin'));
+  fs.mkdirSync(path.join(root, 'www'));
+  fs.mkdirSync(path.join(root, 'tmp'), { mode: 0o1777 });
+  fs.copyFileSync(BUSYBOX_BINARY, path.join(root, 'bin', 'busybox'));
+  fs.chmodSync(path.join(root, 'bin', 'busybox'), 0o755);
+  for (const applet of APPLETS) fs.symlinkSync('busybox', path.join(root, 'bin', applet));
+  fs.writeFileSync(path.join(root, 'www', 'index.html'), 'lm-test\n');
+  for (const [file, { content, mode }] of Object.entries(files)) {
+    const target = path.join(root, file);
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, content, { mode: mode ?? 0o644 });
+  }
+  return root;
+}
+
+/** `docker import` of a root filesystem directory, with the given CMD (a JSON array string). */
+export function importRootfs(root: string, image: string, cmdJson: string): void {
+  const tar = spawnSync('tar', ['-C', root, '-c', '.'], { maxBuffer: 256 * 1024 * 1024 });
+  if (tar.status !== 0) throw new Error(`tar of ${root} failed: ${tar.stderr.toString()}`);
+  const result = spawnSync('docker', ['import', '--change', `CMD ${cmdJson}`, '-', image], { input: tar.stdout });
+  if (result.status !== 0) throw new Error(`docker import of ${image} failed: ${result.stderr.toString()}`);
+}
+
+export function ensureBusyboxImage(): string {
+  if (imageExists(BUSYBOX_IMAGE)) return BUSYBOX_IMAGE;
+  const root = busyboxRootfs();
+  try {
+    importRootfs(root, BUSYBOX_IMAGE, SERVE_CMD);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return BUSYBOX_IMAGE;
+}

@@ -1,0 +1,46 @@
+/**
+ * The two workers of one LM process (DESIGN §4): the workflow queue, where instances are orchestrated,
+ * and this agent's own queue, where the effects on this agent's runtimes happen.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createAgentActivities } from '../activities/agent-activities';
+import type { LmConfig } from '../common/config';
+import type { Logger } from '../common/logger';
+import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
+import { workflowSource } from './workflow-source';
+
+export interface LmWorkers {
+  workflowWorker: Worker;
+  agentWorker: Worker;
+}
+
+export interface WorkerOverrides {
+  /** Tests bundle the workflow sources once and share the bundle. */
+  workflowBundle?: { code: string };
+}
+
+export async function createWorkers(
+  connection: NativeConnection,
+  config: LmConfig,
+  logger: Logger,
+  overrides: WorkerOverrides = {},
+): Promise<LmWorkers> {
+  const namespace = config.temporal.namespace;
+  const workflowWorker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: WORKFLOW_TASK_QUEUE,
+    ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : workflowSource()),
+    shutdownGraceTime: '30 seconds',
+  });
+  const agentWorker = await Worker.create({
+    connection,
+    namespace,
+    taskQueue: agentTaskQueue(config.hostIp),
+    activities: createAgentActivities({ config, logger }),
+    // Bounds the concurrent Docker calls on this agent.
+    maxConcurrentActivityTaskExecutions: 20,
+    shutdownGraceTime: '30 seconds',
+  });
+  return { workflowWorker, agentWorker };
+}

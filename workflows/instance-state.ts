@@ -1,0 +1,68 @@
+/** Pure helpers that build and change the workflow's state; no Temporal API, so they are unit-tested directly. */
+import { instanceIdOf, workloadName, type AgentEntry, type TimelineEntry } from './model/instance';
+import type { InstanceState, ServiceInstanceInput } from './model/input';
+import type { Service } from './model/service';
+
+/** Timeline entries kept in the state; older ones are counted, not kept (the history keeps them all). */
+export const TIMELINE_LIMIT = 500;
+const SEEN_NOTIFICATIONS_LIMIT = 200;
+
+export function newAgentEntry(uuid: string, url: string, index: number, service: Service): AgentEntry {
+  return {
+    url,
+    device_id: '-',
+    app_type: service.exec_type,
+    ports: [...service.exec_ports],
+    status: 'created-not-initialized',
+    container_id: '-',
+    compss_app_id: '-',
+    allow: true,
+    master_compss: index === 0,
+    agent_param: 'not-defined',
+    name: workloadName(uuid, index),
+    error: null,
+  };
+}
+
+export function initialState(input: ServiceInstanceInput, now: string): InstanceState {
+  const { service } = input;
+  return {
+    instance: {
+      id: instanceIdOf(input.uuid),
+      user: input.user,
+      device_id: input.device.id,
+      device_ip: input.device.ip,
+      parent_device_id: 'not-defined',
+      parent_device_ip: 'not-defined',
+      service: service.id ?? service.name,
+      service_name: service.name,
+      agreement: 'not-defined',
+      status: 'created-not-initialized',
+      service_type: service.exec_type,
+      created: now,
+      updated: now,
+      agents: input.agents.map((agent, index) => newAgentEntry(input.uuid, agent.agent_ip, index, service)),
+      error: null,
+    },
+    timeline: [],
+    timelineDropped: 0,
+    seenNotifications: [],
+  };
+}
+
+export function appendTimeline(state: InstanceState, entry: TimelineEntry): void {
+  state.timeline.push(entry);
+  const excess = state.timeline.length - TIMELINE_LIMIT;
+  if (excess > 0) {
+    state.timeline.splice(0, excess);
+    state.timelineDropped += excess;
+  }
+}
+
+/** Records a notification key; false when it was seen before (a duplicate to ignore). */
+export function rememberNotification(state: InstanceState, key: string): boolean {
+  if (state.seenNotifications.includes(key)) return false;
+  state.seenNotifications.push(key);
+  if (state.seenNotifications.length > SEEN_NOTIFICATIONS_LIMIT) state.seenNotifications.shift();
+  return true;
+}

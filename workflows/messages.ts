@@ -1,0 +1,24 @@
+/** Messages of the service-instance workflow: updates (operations), signals (notifications), queries (reads). */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ServiceInstance, TimelineEntry } from './model/instance';
+
+/** Updates answer with the instance as it is once the operation has settled. */
+export const startUpdate = defineUpdate<ServiceInstance>('start');
+export const stopUpdate = defineUpdate<ServiceInstance>('stop');
+export const restartUpdate = defineUpdate<ServiceInstance>('restart');
+export const terminateUpdate = defineUpdate<ServiceInstance>('terminate');
+
+export const NOTIFICATION_TYPES = ['qos_enforcement', 'um_warning', 'sla_notification'] as const;
+export type NotificationType = (typeof NOTIFICATION_TYPES)[number];
+
+export interface Notification {
+  type: NotificationType;
+  /** Identical notifications share a key; the workflow handles a key once. */
+  key: string;
+  data: Record<string, unknown>;
+}
+
+export const notificationSignal = defineSignal<[Notification]>('notification');
+
+export const instanceQuery = defineQuery<ServiceInstance>('instance');
+export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');

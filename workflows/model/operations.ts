@@ -1,0 +1,35 @@
+/** Which operation the current instance status allows (DESIGN §3); the update validators use this. */
+import type { InstanceStatus } from './status';
+
+export const INSTANCE_OPERATIONS = ['start', 'stop', 'restart', 'terminate'] as const;
+export type InstanceOperation = (typeof INSTANCE_OPERATIONS)[number];
+
+const ALLOWED_FROM: Readonly<Record<InstanceOperation, readonly InstanceStatus[]>> = {
+  start: ['stopped', 'degraded', 'error'],
+  stop: ['started', 'degraded', 'error'],
+  restart: ['started', 'degraded', 'stopped', 'error'],
+  // Terminate waits for a running operation instead of being refused: it must always be possible.
+  terminate: [
+    'created-not-initialized',
+    'deploying',
+    'started',
+    'degraded',
+    'starting',
+    'stopping',
+    'stopped',
+    'error',
+  ],
+};
+
+/** Null when `operation` may run now, else the reason it may not, phrased for the API user. */
+export function operationRefusal(operation: InstanceOperation, status: InstanceStatus): string | null {
+  if (ALLOWED_FROM[operation].includes(status)) return null;
+  if (status === 'terminated' || status === 'terminating') {
+    return `the service instance is ${status}; submit the service again to run it`;
+  }
+  if (operation === 'start' && status === 'started') {
+    return 'the service instance is already started; use "restart" to restart it';
+  }
+  if (operation === 'stop' && status === 'stopped') return 'the service instance is already stopped';
+  return `the service instance is ${status}; "${operation}" is allowed when it is ${ALLOWED_FROM[operation].join(', ')}`;
+}

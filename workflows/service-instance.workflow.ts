@@ -1,0 +1,291 @@
+/**
+ * The service-instance workflow (DESIGN §3): one durable workflow per instance. It deploys the service on
+ * every agent in parallel, settles, then serves operations one at a time until it is terminated.
+ */
+import * as wf from '@temporalio/workflow';
+import type { RuntimeActivities } from '../activities/runtime/runtime-activities';
+import type { WorkloadRef, WorkloadSpec } from '../activities/runtime/workload';
+import { describeFailure } from './failure-text';
+import { appendTimeline, initialState, rememberNotification } from './instance-state';
+import {
+  instanceQuery,
+  notificationSignal,
+  restartUpdate,
+  startUpdate,
+  stopUpdate,
+  terminateUpdate,
+  timelineQuery,
+} from './messages';
+import { FailureType, NON_RETRYABLE_FAILURES } from './model/failures';
+import type { ServiceInstanceInput } from './model/input';
+import type { AgentEntry, ServiceInstance, TimelineOutcome } from './model/instance';
+import { agentLabel } from './model/instance';
+import { operationRefusal, type InstanceOperation } from './model/operations';
+import { SA_AGENT_COUNT, SA_STATUS } from './model/search-attributes';
+import { deriveInstanceStatus, type InstanceStatus } from './model/status';
+import { agentTaskQueue } from './model/task-queues';
+
+type Step = 'deploy' | 'start' | 'stop' | 'remove';
+
+const AGENT_ACTIVITY_OPTIONS: wf.ActivityOptions = {
+  startToCloseTimeout: '10 minutes',
+  scheduleToCloseTimeout: '30 minutes',
+  // Runtime activities heartbeat every 2 s: a killed worker is noticed after this, not after 10 minutes.
+  heartbeatTimeout: '15 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
+  },
+};
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+/** An agent with something on the runtime: it needs stopping and removing. */
+function hasWorkload(agent: AgentEntry): boolean {
+  return agent.container_id !== '-' && agent.status !== 'terminated';
+}
+
+function needsDeploy(agent: AgentEntry): boolean {
+  return agent.container_id === '-';
+}
+
+export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Promise<ServiceInstance> {
+  const state = input.state ?? initialState(input, nowIso());
+  const inst = state.instance;
+  const { settings, service } = input;
+  let busy: InstanceOperation | 'deploy' | null = null;
+  let terminateRequested = false;
+
+  function record(step: string, outcome: TimelineOutcome, message: string, agent?: string): void {
+    const at = nowIso();
+    inst.updated = at;
+    appendTimeline(state, { at, step, outcome, message, ...(agent === undefined ? {} : { agent }) });
+    if (outcome === 'failed') wf.log.warn(message, { step, agent });
+    else wf.log.info(message, { step, agent });
+  }
+
+  /** Makes the state visible without a query: search attributes for filtering, memo for listing. */
+  function publish(): void {
+    wf.upsertSearchAttributes([
+      { key: SA_STATUS, value: inst.status },
+      { key: SA_AGENT_COUNT, value: inst.agents.length },
+    ]);
+    wf.upsertMemo({ instance: inst });
+    const agents = inst.agents.map((a, i) => `${agentLabel(a, i)} ${a.status}`).join(', ');
+    wf.setCurrentDetails(`**${inst.status}** — agents: ${agents || 'none'}`);
+  }
+
+  function setStatus(status: InstanceStatus): void {
+    inst.status = status;
+    publish();
+  }
+
+  function settle(step: string): void {
+    inst.status = deriveInstanceStatus(inst.agents.map((a) => a.status));
+    const failed = inst.agents.filter((a) => a.error !== null);
+    inst.error =
+      inst.status === 'error' || inst.status === 'degraded'
+        ? failed.map((a) => `${a.url}: ${a.error}`).join('; ') || `no agent is running`
+        : null;
+    const outcome: TimelineOutcome = inst.status === 'error' ? 'failed' : inst.status === 'degraded' ? 'failed' : 'ok';
+    record(step, outcome, `${step} finished: the instance is ${inst.status}${inst.error ? ` (${inst.error})` : ''}`);
+    publish();
+  }
+
+  function activitiesFor(index: number, step: Step): RuntimeActivities {
+    const agent = inst.agents[index];
+    return wf.proxyActivities<RuntimeActivities>({
+      ...AGENT_ACTIVITY_OPTIONS,
+      taskQueue: agentTaskQueue(agent.url),
+      scheduleToStartTimeout: settings.agentTimeoutMs,
+      summary: `${step} ${agent.name} on ${agent.url}`,
+    });
+  }
+
+  function specOf(index: number): WorkloadSpec {
+    const agent = inst.agents[index];
+    return {
+      instanceUuid: input.uuid,
+      agentIndex: index,
+      agentUrl: agent.url,
+      service,
+      name: agent.name,
+      deviceIp: inst.device_ip,
+    };
+  }
+
+  function refOf(index: number): WorkloadRef {
+    const { container_id, ports, agent_param } = inst.agents[index];
+    return { ...specOf(index), container_id, ports, agent_param };
+  }
+
+  /** Runs one step on one agent; a failure becomes the agent's status and error, never an exception. */
+  async function onAgent(index: number, step: Step, work: (acts: RuntimeActivities) => Promise<void>, failedAs: AgentEntry['status']): Promise<boolean> {
+    const agent = inst.agents[index];
+    const label = agentLabel(agent, index);
+    try {
+      await work(activitiesFor(index, step));
+      agent.error = null;
+      return true;
+    } catch (err) {
+      agent.status = failedAs;
+      agent.error = describeFailure(err, agentTaskQueue(agent.url));
+      record(step, 'failed', `${step} of ${agent.name} failed: ${agent.error}`, label);
+      return false;
+    }
+  }
+
+  async function deployAgent(index: number): Promise<boolean> {
+    const agent = inst.agents[index];
+    return onAgent(index, 'deploy', async (acts) => {
+      const deployed = await acts.deployWorkload(specOf(index));
+      Object.assign(agent, deployed, { status: 'waiting' });
+      const ports = deployed.ports.length > 0 ? `, host ports ${deployed.ports.join(', ')}` : '';
+      record('deploy', 'ok', `deployed ${agent.name} (${deployed.container_id.slice(0, 12)})${ports}`, agentLabel(agent, index));
+    }, 'not-deployed');
+  }
+
+  async function startAgent(index: number): Promise<boolean> {
+    const agent = inst.agents[index];
+    if (needsDeploy(agent) && !(await deployAgent(index))) return false;
+    return onAgent(index, 'start', async (acts) => {
+      await acts.startWorkload(refOf(index));
+      agent.status = 'started';
+      record('start', 'ok', `started ${agent.name}`, agentLabel(agent, index));
+    }, 'error-starting');
+  }
+
+  async function stopAgent(index: number): Promise<boolean> {
+    const agent = inst.agents[index];
+    if (!hasWorkload(agent)) return true;
+    return onAgent(index, 'stop', async (acts) => {
+      await acts.stopWorkload(refOf(index));
+      agent.status = 'stopped';
+      record('stop', 'ok', `stopped ${agent.name}`, agentLabel(agent, index));
+    }, 'error-stopping');
+  }
+
+  async function removeAgent(index: number): Promise<boolean> {
+    const agent = inst.agents[index];
+    if (!hasWorkload(agent)) {
+      agent.status = 'terminated';
+      return true;
+    }
+    return onAgent(index, 'remove', async (acts) => {
+      await acts.removeWorkload(refOf(index));
+      agent.status = 'terminated';
+      record('remove', 'ok', `removed ${agent.name}`, agentLabel(agent, index));
+    }, 'error');
+  }
+
+  const eachAgent = (step: (index: number) => Promise<boolean>) => Promise.all(inst.agents.map((_, i) => step(i)));
+
+  async function deploy(): Promise<void> {
+    setStatus('deploying');
+    record('deploy', 'info', `deploying ${service.exec_type} "${service.exec}" on ${inst.agents.length} agent(s)`);
+    await eachAgent(startAgent);
+    if (settings.allOrNothing && inst.agents.some((a) => a.status !== 'started')) {
+      record('compensate', 'info', 'all-or-nothing: an agent failed, removing the agents that were deployed');
+      await eachAgent(removeAgent);
+    }
+    settle('deploy');
+  }
+
+  async function start(): Promise<void> {
+    setStatus('starting');
+    await eachAgent((i) => (inst.agents[i].status === 'started' ? Promise.resolve(true) : startAgent(i)));
+    settle('start');
+  }
+
+  async function stop(): Promise<void> {
+    setStatus('stopping');
+    await eachAgent(stopAgent);
+    settle('stop');
+  }
+
+  async function restart(): Promise<void> {
+    setStatus('stopping');
+    await eachAgent(stopAgent);
+    setStatus('starting');
+    await eachAgent(startAgent);
+    settle('restart');
+  }
+
+  async function terminate(): Promise<void> {
+    setStatus('terminating');
+    await eachAgent(removeAgent);
+    if (inst.agents.every((a) => a.status === 'terminated')) {
+      inst.status = 'terminated';
+      inst.error = null;
+      record('terminate', 'ok', 'terminated: every workload is removed');
+      publish();
+    } else {
+      settle('terminate');
+      record('terminate', 'failed', 'terminate is incomplete: DELETE the instance again to retry');
+    }
+  }
+
+  const bodies: Record<InstanceOperation, () => Promise<void>> = { start, stop, restart, terminate };
+
+  /** Operations never interleave: one runs, the rest were refused by their validator or wait here. */
+  async function runOperation(operation: InstanceOperation): Promise<ServiceInstance> {
+    if (operation === 'terminate') terminateRequested = true;
+    await wf.condition(() => busy === null);
+    const refusal = operationRefusal(operation, inst.status);
+    if (refusal !== null) {
+      record(operation, 'rejected', refusal);
+      throw wf.ApplicationFailure.create({ type: FailureType.OperationRefused, message: refusal, nonRetryable: true });
+    }
+    busy = operation;
+    try {
+      record(operation, 'info', `${operation} requested`);
+      await bodies[operation]();
+    } finally {
+      busy = null;
+    }
+    return inst;
+  }
+
+  function validate(operation: InstanceOperation): void {
+    if (terminateRequested) throw new Error('the service instance is being terminated');
+    if (busy !== null && operation !== 'terminate') {
+      throw new Error(`"${busy}" is in progress; retry "${operation}" once the instance has settled`);
+    }
+    const refusal = operationRefusal(operation, inst.status);
+    if (refusal !== null) throw new Error(refusal);
+  }
+
+  // Handlers first, before any await, so no message arrives to a missing handler.
+  wf.setHandler(instanceQuery, () => inst);
+  wf.setHandler(timelineQuery, () => state.timeline);
+  const updates = { start: startUpdate, stop: stopUpdate, restart: restartUpdate, terminate: terminateUpdate };
+  for (const operation of Object.keys(updates) as InstanceOperation[]) {
+    wf.setHandler(updates[operation], () => runOperation(operation), { validator: () => validate(operation) });
+  }
+  wf.setHandler(notificationSignal, (notification) => {
+    if (!rememberNotification(state, notification.key)) {
+      record(notification.type, 'info', `duplicate ${notification.type} ignored`);
+      return;
+    }
+    record(notification.type, 'info', `${notification.type} received: ${JSON.stringify(notification.data)}`);
+  });
+
+  if (input.state === undefined) {
+    busy = 'deploy';
+    try {
+      await deploy();
+    } finally {
+      busy = null;
+    }
+  }
+
+  await wf.condition(() => inst.status === 'terminated' || (busy === null && wf.workflowInfo().continueAsNewSuggested));
+  await wf.condition(wf.allHandlersFinished);
+  if (inst.status === 'terminated') return inst;
+  record('continue-as-new', 'info', 'history is long: continuing as a new run with the same state');
+  return wf.continueAsNew<typeof serviceInstanceWorkflow>({ ...input, state });
+}
