@@ -190,7 +190,8 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     await eachAgent(startAgent);
     if (settings.allOrNothing && inst.agents.some((a) => a.status !== 'started')) {
       record('compensate', 'info', 'all-or-nothing: an agent failed, removing the agents that were deployed');
-      await eachAgent(removeAgent);
+      // Failed agents keep their status and error: they are the reason for the `error`.
+      await eachAgent((i) => (hasWorkload(inst.agents[i]) ? removeAgent(i) : Promise.resolve(true)));
     }
     settle('deploy');
   }

@@ -42,7 +42,7 @@ export function testTemporalAddress(): string {
 
 export async function startLm(env: Record<string, string> = {}): Promise<LmHarness> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+    Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
   }
   const config = loadConfig({

@@ -55,3 +55,17 @@ export function ensureBusyboxImage(): string {
   }
   return BUSYBOX_IMAGE;
 }
+
+export const EXITING_IMAGE = 'lm-test/exits:latest';
+
+/** An image whose command fails at once (exit code 3): a service that cannot start. */
+export function ensureExitingImage(): string {
+  if (imageExists(EXITING_IMAGE)) return EXITING_IMAGE;
+  const root = busyboxRootfs();
+  try {
+    importRootfs(root, EXITING_IMAGE, '["/bin/sh","-c","exit 3"]');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return EXITING_IMAGE;
+}

@@ -29,6 +29,8 @@ export interface ContainerRuntimeOptions {
 /** Network the original joins COMPSs containers to when it exists. */
 const MF2C_NETWORK = 'mf2c_default';
 const STOP_GRACE_SECONDS = 10;
+/** How long a started container must stay up before it counts as started. */
+const START_SETTLE_MS = 500;
 
 /** One lock per process: choosing host ports and creating the container that holds them is one step. */
 const portLock = new Mutex();
@@ -53,6 +55,8 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   async start(ref: WorkloadRef): Promise<void> {
     const container = this.options.docker.getContainer(ref.container_id);
+    // No restart policy while proving the container stays up, so a failing command shows its real exit code.
+    await this.setRestartPolicy(ref, 'no');
     try {
       await container.start();
     } catch (err) {
@@ -61,14 +65,30 @@ export class ContainerRuntime implements WorkloadRuntime {
       if (status !== 304) throw classifyDockerError(err, `start container ${ref.name}`, this.options.socket);
     }
     if (this.options.compss.network !== 'not-defined') await this.joinNetworkIfPresent(container, this.options.compss.network);
-    const state = await this.inspectState(ref);
-    if (!state.Running || state.Restarting) {
-      throw failure(
-        FailureType.WorkloadExited,
-        `container ${ref.name} on agent ${ref.agentUrl} stopped right after start (exit code ${state.ExitCode}` +
-          `${state.Error ? `, ${state.Error}` : ''}); check the image's command with "docker logs ${ref.name}"`,
-      );
+    await this.assertStaysUp(ref);
+    // Survives a reboot of the agent or of its Docker engine, as a service should.
+    await this.setRestartPolicy(ref, 'unless-stopped');
+  }
+
+  private async setRestartPolicy(ref: WorkloadRef, name: 'no' | 'unless-stopped'): Promise<void> {
+    try {
+      await this.options.docker.getContainer(ref.container_id).update({ RestartPolicy: { Name: name } });
+    } catch (err) {
+      if (dockerStatus(err) === 404) throw this.missing(ref);
+      throw classifyDockerError(err, `set the restart policy of ${ref.name}`, this.options.socket);
     }
+  }
+
+  /** A container whose command fails at once must not count as started. */
+  private async assertStaysUp(ref: WorkloadRef): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, START_SETTLE_MS));
+    const { State: state } = await this.inspect(ref);
+    if (state.Running) return;
+    throw failure(
+      FailureType.WorkloadExited,
+      `container ${ref.name} on agent ${ref.agentUrl} stopped right after start (exit code ${state.ExitCode}` +
+        `${state.Error ? `, ${state.Error}` : ''}); check the image's command with "docker logs ${ref.name}"`,
+    );
   }
 
   async stop(ref: WorkloadRef): Promise<void> {
@@ -94,19 +114,21 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   async observe(ref: WorkloadRef): Promise<AgentStatus> {
+    let info: Docker.ContainerInspectInfo;
     try {
-      const state = await this.inspectState(ref);
-      if (state.Running && !state.Restarting) return 'started';
-      return state.Status === 'created' ? 'waiting' : 'stopped';
+      info = await this.options.docker.getContainer(ref.container_id).inspect();
     } catch (err) {
-      if (err instanceof Error && err.name === 'ApplicationFailure') return 'error';
-      throw err;
+      // Removed behind the LM's back: the agent is broken, not stopped.
+      if (dockerStatus(err) === 404) return 'error';
+      throw classifyDockerError(err, `inspect container ${ref.name}`, this.options.socket);
     }
+    if (info.State.Running && !info.State.Restarting) return 'started';
+    return info.State.Status === 'created' ? 'waiting' : 'stopped';
   }
 
-  private async inspectState(ref: WorkloadRef): Promise<Docker.ContainerInspectInfo['State']> {
+  private async inspect(ref: WorkloadRef): Promise<Docker.ContainerInspectInfo> {
     try {
-      return (await this.options.docker.getContainer(ref.container_id).inspect()).State;
+      return await this.options.docker.getContainer(ref.container_id).inspect();
     } catch (err) {
       if (dockerStatus(err) === 404) throw this.missing(ref);
       throw classifyDockerError(err, `inspect container ${ref.name}`, this.options.socket);
@@ -155,7 +177,7 @@ export class ContainerRuntime implements WorkloadRuntime {
         Env: spec.service.exec_type === 'compss' ? this.compssEnv(spec, mappings[0].host) : undefined,
         Labels: { ...workloadLabels(spec), [HOST_PORTS_LABEL]: mappings.map((m) => m.host).join(',') },
         ExposedPorts: exposed,
-        HostConfig: { PortBindings: bindings, RestartPolicy: { Name: 'unless-stopped' } },
+        HostConfig: { PortBindings: bindings },
       });
     } catch (err) {
       if (dockerStatus(err) === 404) {
