@@ -23,10 +23,15 @@ export function describeZodError(error: z.ZodError, where: string): string {
   return `invalid ${where}: ${issues.join('; ')}`;
 }
 
+/** The client wraps gRPC errors (ServiceError → cause): look at the whole chain. */
 function isTemporalUnreachable(err: unknown): boolean {
-  if (isGrpcServiceError(err)) return err.code === GRPC_UNAVAILABLE || err.code === GRPC_DEADLINE_EXCEEDED;
-  const text = err instanceof Error ? `${err.name} ${err.message}` : String(err);
-  return /failed to connect|ECONNREFUSED|UNAVAILABLE|DEADLINE_EXCEEDED|deadline exceeded|TransportError/i.test(text);
+  for (let current: unknown = err, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
+    if (isGrpcServiceError(current) && (current.code === GRPC_UNAVAILABLE || current.code === GRPC_DEADLINE_EXCEEDED)) return true;
+    if (/failed to connect|ECONNREFUSED|UNAVAILABLE|DEADLINE_EXCEEDED|deadline exceeded|TransportError/i.test(current.message)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 export function toApiError(err: unknown, temporalAddress: string): ApiError | null {

@@ -40,7 +40,12 @@ export function testTemporalAddress(): string {
   return address;
 }
 
-export async function startLm(env: Record<string, string> = {}): Promise<LmHarness> {
+export interface HarnessOptions {
+  /** False: the API only; workers run elsewhere (e.g. a worker process the test kills). */
+  workers?: boolean;
+}
+
+export async function startLm(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<LmHarness> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('ERROR'), shutdownSignals: [] });
     runtimeInstalled = true;
@@ -58,10 +63,14 @@ export async function startLm(env: Record<string, string> = {}): Promise<LmHarne
   await ensureSearchAttributes(connection, config.temporal.namespace);
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
-  const { workflowWorker, agentWorker } = await createWorkers(nativeConnection, config, logger, {
-    workflowBundle: await workflowBundle(),
-  });
-  const running: Array<Promise<void>> = [workflowWorker, agentWorker].map((worker: Worker) => worker.run());
+  const workers: Worker[] = [];
+  if (options.workers !== false) {
+    const { workflowWorker, agentWorker } = await createWorkers(nativeConnection, config, logger, {
+      workflowBundle: await workflowBundle(),
+    });
+    workers.push(workflowWorker, agentWorker);
+  }
+  const running: Array<Promise<void>> = workers.map((worker) => worker.run());
 
   const app = createApp({
     config,
@@ -83,7 +92,7 @@ export async function startLm(env: Record<string, string> = {}): Promise<LmHarne
     baseUrl,
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const worker of [workflowWorker, agentWorker]) if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running);
       await nativeConnection.close();
       await connection.close();

@@ -1,0 +1,35 @@
+/** The LM worker as a real process (the built `dist/worker/main.js`), so a test can SIGKILL it. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from './temporal-binary';
+
+export const WORKER_MAIN = path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js');
+
+export interface WorkerProcess {
+  process: ChildProcess;
+  output(): string;
+  kill(signal: NodeJS.Signals): Promise<void>;
+}
+
+export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
+  if (!fs.existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build (scripts/test.sh does)`);
+  const child = spawn(process.execPath, [WORKER_MAIN], {
+    env: { ...process.env, LM_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-20_000));
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  return {
+    process: child,
+    output: () => output,
+    kill: (signal) =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill(signal);
+      }),
+  };
+}
