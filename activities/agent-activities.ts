@@ -1,6 +1,7 @@
 /** The activities an agent's LM worker serves on its own queue: everything that touches its runtimes. */
 import type { LmConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import { createCompssActivities } from './compss/compss-activities';
 import { createDockerClient } from './runtime/docker/docker-client';
 import { ContainerRuntime } from './runtime/docker/container-runtime';
 import { createRuntimeActivities } from './runtime/runtime-activities';
@@ -25,5 +26,10 @@ export function createRuntimeRegistry({ config, logger }: AgentActivityDeps): Ru
 }
 
 export function createAgentActivities(deps: AgentActivityDeps) {
-  return createRuntimeActivities(createRuntimeRegistry(deps));
+  return {
+    ...createRuntimeActivities(createRuntimeRegistry(deps)),
+    ...createCompssActivities(deps.config.httpTimeoutMs),
+  };
 }
+
+export type AgentActivities = ReturnType<typeof createAgentActivities>;

@@ -6,6 +6,7 @@ import { authGuards } from './auth';
 import { errorHandler } from './error-mapping';
 import { mountApiDocs, openApiDocument } from './openapi-document';
 import { RouteBuilder } from './route-builder';
+import { compssRoutes } from './routes/compss.routes';
 import { instanceRoutes } from './routes/instances.routes';
 import { serviceRoutes } from './routes/service.routes';
 import { statusRoutes } from './routes/status.routes';
@@ -23,6 +24,7 @@ export function createApp(context: ApiContext): express.Express {
   statusRoutes(routes, context);
   serviceRoutes(routes, context);
   instanceRoutes(routes, context);
+  compssRoutes(routes, context);
   mountApiDocs(router, openApiDocument(routes.registry));
   app.use(router);
 

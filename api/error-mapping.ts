@@ -4,6 +4,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
 import type { Logger } from '../common/logger';
+import { FailureType } from '../workflows/model/failures';
 import { ApiError } from './api-error';
 
 const GRPC_UNAVAILABLE = 14;
@@ -48,6 +49,10 @@ export function toApiError(err: unknown, temporalAddress: string): ApiError | nu
   if (err instanceof WorkflowUpdateFailedError) {
     const cause = err.cause;
     const message = cause instanceof Error ? cause.message : err.message;
+    // A peer (e.g. the COMPSs agent) failed the operation: not the client's fault, nor a state conflict.
+    if (cause instanceof ApplicationFailure && (cause.type === FailureType.PeerRejected || cause.type === FailureType.PeerUnavailable)) {
+      return new ApiError(502, message);
+    }
     return new ApiError(409, `operation refused: ${message}`);
   }
   if (err instanceof ApplicationFailure) return new ApiError(409, err.message);

@@ -12,7 +12,19 @@ import {
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { LmConfig } from '../common/config';
 import { initialState } from '../workflows/instance-state';
-import { instanceQuery, notificationSignal, restartUpdate, startUpdate, stopUpdate, terminateUpdate, timelineQuery, type Notification } from '../workflows/messages';
+import {
+  instanceQuery,
+  notificationSignal,
+  restartUpdate,
+  startJobUpdate,
+  startUpdate,
+  stopUpdate,
+  terminateUpdate,
+  timelineQuery,
+  type Notification,
+  type StartJobResult,
+} from '../workflows/messages';
+import type { StartJobRequest } from '../workflows/model/compss-job';
 import type { ServiceInstanceInput } from '../workflows/model/input';
 import { instanceIdOf, type ServiceInstance, type TimelineEntry } from '../workflows/model/instance';
 import type { InstanceOperation } from '../workflows/model/operations';
@@ -164,6 +176,20 @@ export class InstanceGateway {
     if (!wait) return { instance: await this.get(uuid), settled: false };
     const result = await Promise.race([update.result(), delay(this.config.waitTimeoutMs).then(() => null)]);
     return result === null ? { instance: await this.get(uuid), settled: false } : { instance: result, settled: true };
+  }
+
+  /** Starts a COMPSs job and answers with its application id once the master agent accepted it. */
+  async startJob(uuid: string, job: StartJobRequest, updateId?: string): Promise<StartJobResult> {
+    const handle = this.handle(uuid);
+    try {
+      const update = await this.withDeadline(ACCEPT_DEADLINE_MS, () =>
+        handle.startUpdate(startJobUpdate, { args: [job], waitForStage: WorkflowUpdateStage.ACCEPTED, updateId }),
+      );
+      return await update.result();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw await this.closedOrMissing(uuid);
+      throw err;
+    }
   }
 
   /** An update to a finished workflow looks like "not found"; tell a terminated instance from an unknown one. */

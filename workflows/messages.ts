@@ -1,5 +1,6 @@
 /** Messages of the service-instance workflow: updates (operations), signals (notifications), queries (reads). */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { StartJobRequest } from './model/compss-job';
 import type { ServiceInstance, TimelineEntry } from './model/instance';
 
 /** Updates answer with the instance as it is once the operation has settled. */
@@ -7,6 +8,15 @@ export const startUpdate = defineUpdate<ServiceInstance>('start');
 export const stopUpdate = defineUpdate<ServiceInstance>('stop');
 export const restartUpdate = defineUpdate<ServiceInstance>('restart');
 export const terminateUpdate = defineUpdate<ServiceInstance>('terminate');
+
+export interface StartJobResult {
+  /** The COMPSs application id, as text: it exceeds 2^53. */
+  compss_app_id: string;
+  instance: ServiceInstance;
+}
+
+/** COMPSs only: starts an application on the master agent with every started agent as a resource. */
+export const startJobUpdate = defineUpdate<StartJobResult, [StartJobRequest]>('start-job');
 
 export const NOTIFICATION_TYPES = ['qos_enforcement', 'um_warning', 'sla_notification'] as const;
 export type NotificationType = (typeof NOTIFICATION_TYPES)[number];

@@ -3,6 +3,7 @@
  * every agent in parallel, settles, then serves operations one at a time until it is terminated.
  */
 import * as wf from '@temporalio/workflow';
+import type { CompssActivities } from '../activities/compss/compss-activities';
 import type { RuntimeActivities } from '../activities/runtime/runtime-activities';
 import type { WorkloadRef, WorkloadSpec } from '../activities/runtime/workload';
 import { describeFailure } from './failure-text';
@@ -11,16 +12,19 @@ import {
   instanceQuery,
   notificationSignal,
   restartUpdate,
+  startJobUpdate,
   startUpdate,
+  type StartJobResult,
   stopUpdate,
   terminateUpdate,
   timelineQuery,
 } from './messages';
 import { FailureType, NON_RETRYABLE_FAILURES } from './model/failures';
+import type { StartJobRequest } from './model/compss-job';
 import type { ServiceInstanceInput } from './model/input';
 import type { AgentEntry, ServiceInstance, TimelineOutcome } from './model/instance';
 import { agentLabel } from './model/instance';
-import { operationRefusal, type InstanceOperation } from './model/operations';
+import { operationRefusal, startJobRefusal, type InstanceOperation } from './model/operations';
 import { SA_AGENT_COUNT, SA_STATUS } from './model/search-attributes';
 import { deriveInstanceStatus, type InstanceStatus } from './model/status';
 import { agentTaskQueue } from './model/task-queues';
@@ -57,7 +61,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   const state = input.state ?? initialState(input, nowIso());
   const inst = state.instance;
   const { settings, service } = input;
-  let busy: InstanceOperation | 'deploy' | null = null;
+  let busy: InstanceOperation | 'deploy' | 'start-job' | null = null;
   let terminateRequested = false;
 
   function record(step: string, outcome: TimelineOutcome, message: string, agent?: string): void {
@@ -260,6 +264,60 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     if (refusal !== null) throw new Error(refusal);
   }
 
+  function jobRefusal(): string | null {
+    return startJobRefusal(inst.service_type, inst.status, inst.agents.filter((a) => a.status === 'started').length);
+  }
+
+  /** The master is the first started agent flagged master, else the first started agent (then flagged). */
+  function masterIndex(): number {
+    const flagged = inst.agents.findIndex((a) => a.master_compss && a.status === 'started');
+    if (flagged >= 0) return flagged;
+    const promoted = inst.agents.findIndex((a) => a.status === 'started');
+    inst.agents.forEach((agent, i) => (agent.master_compss = i === promoted));
+    record('start-job', 'info', `agent ${agentLabel(inst.agents[promoted], promoted)} is now the COMPSs master`);
+    return promoted;
+  }
+
+  async function startJob(job: StartJobRequest): Promise<StartJobResult> {
+    await wf.condition(() => busy === null);
+    const refusal = jobRefusal();
+    if (refusal !== null) {
+      record('start-job', 'rejected', refusal);
+      throw wf.ApplicationFailure.create({ type: FailureType.OperationRefused, message: refusal, nonRetryable: true });
+    }
+    busy = 'start-job';
+    try {
+      const index = masterIndex();
+      const master = inst.agents[index];
+      const resources = inst.agents.filter((a) => a.status === 'started').map((a) => ({ ip: a.url, port: a.ports[0] }));
+      const compss = wf.proxyActivities<CompssActivities>({
+        taskQueue: agentTaskQueue(master.url),
+        startToCloseTimeout: '2 minutes',
+        scheduleToStartTimeout: settings.agentTimeoutMs,
+        retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
+        summary: `start-job ${job.className}.${job.methodName} on ${master.url}`,
+      });
+      try {
+        const appId = await compss.startCompssApplication({
+          instanceUuid: input.uuid,
+          master: { ip: master.url, port: master.ports[0] },
+          resources,
+          job,
+        });
+        master.compss_app_id = appId;
+        record('start-job', 'ok', `COMPSs application ${appId} started (${job.className}.${job.methodName}, ${resources.length} resource(s))`, agentLabel(master, index));
+        publish();
+        return { compss_app_id: appId, instance: inst };
+      } catch (err) {
+        const message = describeFailure(err, agentTaskQueue(master.url));
+        record('start-job', 'failed', `start-job failed: ${message}`, agentLabel(master, index));
+        throw wf.ApplicationFailure.create({ type: FailureType.PeerRejected, message, nonRetryable: true });
+      }
+    } finally {
+      busy = null;
+    }
+  }
+
   // Handlers first, before any await, so no message arrives to a missing handler.
   wf.setHandler(instanceQuery, () => inst);
   wf.setHandler(timelineQuery, () => state.timeline);
@@ -267,6 +325,14 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   for (const operation of Object.keys(updates) as InstanceOperation[]) {
     wf.setHandler(updates[operation], () => runOperation(operation), { validator: () => validate(operation) });
   }
+  wf.setHandler(startJobUpdate, startJob, {
+    validator: (_job: StartJobRequest) => {
+      if (terminateRequested) throw new Error('the service instance is being terminated');
+      if (busy !== null) throw new Error(`"${busy}" is in progress; retry "start-job" once the instance has settled`);
+      const refusal = jobRefusal();
+      if (refusal !== null) throw new Error(refusal);
+    },
+  });
   wf.setHandler(notificationSignal, (notification) => {
     if (!rememberNotification(state, notification.key)) {
       record(notification.type, 'info', `duplicate ${notification.type} ignored`);

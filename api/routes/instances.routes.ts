@@ -12,16 +12,15 @@ import type { RouteBuilder } from '../route-builder';
 import { okEnvelope } from '../schemas/envelope.schema';
 import { ServiceInstanceSchema, TimelineEntrySchema } from '../schemas/instance.schema';
 import { OperationBodySchema, WaitQuerySchema } from '../schemas/operation.schema';
+import { StartJobBodySchema } from '../schemas/start-job.schema';
+import { describeZodError } from '../error-mapping';
+import { startJob, StartJobResponse } from './compss.routes';
+import { instancePaths, InstanceIdParams, uuidParam } from './instance-paths';
 
-const BASES = ['/api/v2/lm/service-instances', '/api/v2/lm/service-instance'];
-const at = (suffix: string) => BASES.map((base) => `${base}${suffix}`);
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const at = instancePaths;
 const FILTER_VALUE = /^[A-Za-z0-9_.:/@-]{1,200}$/;
 
-const IdParams = z.object({
-  id: z.string().meta({ description: 'The <uuid> of `service-instance/<uuid>`, or `all`', example: '2f6d0a1e-5c8b-4d53-9b8e-1f1d1c0e4a77' }),
-});
+const IdParams = InstanceIdParams;
 
 const ListQuery = z.looseObject({
   status: z
@@ -50,13 +49,6 @@ const TimelineResponse = okEnvelope('TimelineResponse', { service_instance_id: z
 
 const DEFAULT_LIST_STATUSES = INSTANCE_STATUSES.filter((status) => status !== 'terminated');
 
-function uuidParam(id: string): string {
-  if (!UUID.test(id)) {
-    throw badRequest(`"${id}" is not a service-instance id: use the <uuid> of service-instance/<uuid> (or "all" where allowed)`);
-  }
-  return id.toLowerCase();
-}
-
 function statusesParam(raw: string | undefined): InstanceStatus[] {
   if (raw === undefined) return [...DEFAULT_LIST_STATUSES];
   const statuses = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -72,7 +64,8 @@ const OPERATION_MESSAGES: Record<InstanceOperation, string> = {
   terminate: 'stop-and-terminate',
 };
 
-export function instanceRoutes(routes: RouteBuilder, { gateway }: ApiContext): void {
+export function instanceRoutes(routes: RouteBuilder, context: ApiContext): void {
+  const { gateway } = context;
   routes.add(
     {
       method: 'get',
@@ -113,15 +106,17 @@ export function instanceRoutes(routes: RouteBuilder, { gateway }: ApiContext): v
     {
       method: 'put',
       paths: at('/:id'),
-      summary: 'Start, stop or restart a service instance',
-      description: 'Answers once the operation is accepted (status `starting`/`stopping`), or when it has finished with `?wait=true`.',
+      summary: 'Start, stop or restart a service instance (or start a COMPSs job: operation start-job)',
+      description:
+        'Answers once the operation is accepted (status `starting`/`stopping`), or when it has finished with `?wait=true`. ' +
+        'With `"operation": "start-job"` the body is that of `PUT …/<uuid>/der`.',
       tag: 'service-instances',
       access: 'client',
       params: IdParams,
       query: WaitQuerySchema,
       body: OperationBodySchema,
       responses: {
-        200: { description: 'Accepted (or finished, with wait=true)', schema: OperationResponse },
+        200: { description: 'Accepted (or finished, with wait=true)', schema: z.union([OperationResponse, StartJobResponse]) },
         400: { description: 'Missing operation or malformed id' },
         404: { description: 'Unknown instance' },
         409: { description: 'The current status does not allow the operation' },
@@ -131,10 +126,16 @@ export function instanceRoutes(routes: RouteBuilder, { gateway }: ApiContext): v
     },
     async ({ params, query, body, req }, res) => {
       const uuid = uuidParam(params.id);
+      if (body.operation === 'start-job') {
+        const job = StartJobBodySchema.safeParse(body);
+        if (!job.success) throw badRequest(describeZodError(job.error, 'request body'));
+        res.json(await startJob(context, uuid, job.data, req.header('Idempotency-Key')));
+        return;
+      }
       const operation = body.operation as InstanceOperation;
       if (!(['start', 'stop', 'restart'] as string[]).includes(operation)) {
         throw notImplemented(
-          `operation "${body.operation}" is not defined: use start, stop or restart (terminate: DELETE the instance)`,
+          `operation "${body.operation}" is not defined: use start, stop, restart or start-job (terminate: DELETE the instance)`,
         );
       }
       const { instance, settled } = await gateway.operate(uuid, operation, query.wait, req.header('Idempotency-Key'));

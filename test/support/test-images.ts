@@ -69,3 +69,43 @@ export function ensureExitingImage(): string {
   }
   return EXITING_IMAGE;
 }
+
+export const COMPSS_IMAGE = 'lm-test/compss-agent:latest';
+
+/**
+ * A COMPSs agent stand-in: busybox `nc -ll` runs a shell handler per connection on AGENT_PORT. It records
+ * every request (GET /requests returns them) and answers startApplication with an application id > 2^53.
+ */
+const COMPSS_HANDLER = `#!/bin/sh
+read -r method path proto
+length=0
+while read -r line; do
+  line=$(printf '%s' "$line" | tr -d '\\r')
+  [ -z "$line" ] && break
+  case "$line" in [Cc]ontent-[Ll]ength:*) length=$(echo "\${line#*:}" | tr -d ' ') ;; esac
+done
+body=""
+[ "$length" -gt 0 ] && body=$(head -c "$length")
+answer() { printf 'HTTP/1.1 %s\\r\\nContent-Type: text/plain\\r\\nContent-Length: %s\\r\\nConnection: close\\r\\n\\r\\n%s' "$1" "\${#2}" "$2"; }
+case "$path" in
+  /requests) answer "200 OK" "$(cat /tmp/requests.log 2>/dev/null)" ;;
+  /COMPSs/startApplication*)
+    count=$(cat /tmp/count 2>/dev/null || echo 0); count=$((count + 1)); echo "$count" > /tmp/count
+    printf '%s %s %s\\n%s\\n' "$method" "$path" "$(env | grep -E '^(MF2C_HOST|AGENT_HOST|AGENT_PORT|DATACLAY_EP|REPORT_ADDRESS)=' | sort | tr '\\n' ' ')" "$body" >> /tmp/requests.log
+    answer "200 OK" "$((5217640153219234015 + count))" ;;
+  /COMPSs/test*) answer "200 OK" "ok" ;;
+  *) answer "404 Not Found" "no such path" ;;
+esac
+`;
+
+export function ensureCompssImage(): string {
+  if (imageExists(COMPSS_IMAGE)) return COMPSS_IMAGE;
+  const root = busyboxRootfs({ 'compss-handler.sh': { content: COMPSS_HANDLER, mode: 0o755 } });
+  for (const applet of ['tr', 'head', 'grep', 'sort']) fs.symlinkSync('busybox', path.join(root, 'bin', applet));
+  try {
+    importRootfs(root, COMPSS_IMAGE, `["/bin/sh","-c","trap 'exit 0' TERM; nc -ll -p \${AGENT_PORT:-46100} -e /compss-handler.sh & wait"]`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return COMPSS_IMAGE;
+}

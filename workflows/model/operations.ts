@@ -33,3 +33,11 @@ export function operationRefusal(operation: InstanceOperation, status: InstanceS
   if (operation === 'stop' && status === 'stopped') return 'the service instance is already stopped';
   return `the service instance is ${status}; "${operation}" is allowed when it is ${ALLOWED_FROM[operation].join(', ')}`;
 }
+
+/** Null when a COMPSs job may start now, else why not. */
+export function startJobRefusal(serviceType: string, status: InstanceStatus, startedAgents: number): string | null {
+  if (serviceType !== 'compss') return `start-job needs a COMPSs instance; this one runs ${serviceType}`;
+  if (status !== 'started' && status !== 'degraded') return `the service instance is ${status}; start it before starting a job`;
+  if (startedAgents === 0) return 'no agent of the instance is started; start it before starting a job';
+  return null;
+}

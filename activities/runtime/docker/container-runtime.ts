@@ -203,14 +203,20 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   private async joinNetworkIfPresent(container: Docker.Container, network: string): Promise<void> {
+    const target = this.options.docker.getNetwork(network);
     try {
-      await this.options.docker.getNetwork(network).connect({ Container: container.id });
+      // Docker records a connect to a missing network on a created container and then fails its start.
+      await target.inspect();
     } catch (err) {
-      // Absent network (404) or already connected (403/409): nothing to do, as in the original.
+      if (dockerStatus(err) === 404) return;
+      throw classifyDockerError(err, `inspect network ${network}`, this.options.socket);
+    }
+    try {
+      await target.connect({ Container: container.id });
+    } catch (err) {
+      // Already connected (403/409): nothing to do, as in the original.
       const status = dockerStatus(err);
-      if (status !== 404 && status !== 403 && status !== 409) {
-        throw classifyDockerError(err, `connect to network ${network}`, this.options.socket);
-      }
+      if (status !== 403 && status !== 409) throw classifyDockerError(err, `connect to network ${network}`, this.options.socket);
     }
   }
 
