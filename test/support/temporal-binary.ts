@@ -2,7 +2,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
+/** The checkout's root, whether this runs from the sources or from dist/. */
+function findProjectRoot(start: string): string {
+  for (let dir = start; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${start}`);
+}
+
+export const PROJECT_ROOT = findProjectRoot(__dirname);
 
 export function temporalBinary(): string {
   const candidates = [
