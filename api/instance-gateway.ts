@@ -6,8 +6,10 @@ import {
   Client,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   WorkflowUpdateStage,
   type WorkflowHandle,
+  type WorkflowUpdateHandle,
 } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { LmConfig } from '../common/config';
@@ -38,6 +40,8 @@ const QUERY_DEADLINE_MS = 5_000;
 const ACCEPT_DEADLINE_MS = 15_000;
 const SETTLE_POLL_MS = 250;
 const PING_DEADLINE_MS = 2_000;
+/** Long enough for an already-known rejection to be decoded; an accepted update is still running by then. */
+const REJECTION_GRACE_MS = 150;
 
 const UPDATES = { start: startUpdate, stop: stopUpdate, restart: restartUpdate, terminate: terminateUpdate };
 
@@ -164,7 +168,7 @@ export class InstanceGateway {
   /** Sends an operation; answers when it is accepted, or when it has finished if `wait`. */
   async operate(uuid: string, operation: InstanceOperation, wait: boolean, updateId?: string): Promise<Settled> {
     const handle = this.handle(uuid);
-    let update;
+    let update: WorkflowUpdateHandle<ServiceInstance>;
     try {
       update = await this.withDeadline(ACCEPT_DEADLINE_MS, () =>
         handle.startUpdate(UPDATES[operation], { waitForStage: WorkflowUpdateStage.ACCEPTED, updateId }),
@@ -173,19 +177,34 @@ export class InstanceGateway {
       if (err instanceof WorkflowNotFoundError) throw await this.closedOrMissing(uuid);
       throw err;
     }
-    if (!wait) return { instance: await this.get(uuid), settled: false };
-    const result = await Promise.race([update.result(), delay(this.config.waitTimeoutMs).then(() => null)]);
+    const result = await this.outcomeWithin(update, wait ? this.config.waitTimeoutMs : REJECTION_GRACE_MS);
     return result === null ? { instance: await this.get(uuid), settled: false } : { instance: result, settled: true };
+  }
+
+  /**
+   * A rejected update still yields a handle from startUpdate: its rejection (already known, no polling)
+   * only surfaces from result(). Waiting briefly on result() tells "refused" from "accepted and running".
+   */
+  private async outcomeWithin<T>(update: WorkflowUpdateHandle<T>, ms: number): Promise<T | null> {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), ms);
+    try {
+      return await this.client.withAbortSignal(abort.signal, () => update.result());
+    } catch (err) {
+      if (abort.signal.aborted && !(err instanceof WorkflowUpdateFailedError)) return null;
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Starts a COMPSs job and answers with its application id once the master agent accepted it. */
   async startJob(uuid: string, job: StartJobRequest, updateId?: string): Promise<StartJobResult> {
     const handle = this.handle(uuid);
     try {
-      const update = await this.withDeadline(ACCEPT_DEADLINE_MS, () =>
-        handle.startUpdate(startJobUpdate, { args: [job], waitForStage: WorkflowUpdateStage.ACCEPTED, updateId }),
+      return await this.withDeadline(this.config.waitTimeoutMs, () =>
+        handle.executeUpdate(startJobUpdate, { args: [job], updateId }),
       );
-      return await update.result();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw await this.closedOrMissing(uuid);
       throw err;
