@@ -5,9 +5,15 @@ import { portsKnownToDocker, unbindablePorts } from './host-ports';
 
 const MAX_ROUNDS = 50;
 
-export async function allocateHostPorts(docker: Docker, requested: readonly number[]): Promise<PortMapping[]> {
+/** `reserved`: ports this process has promised to a container it is still creating. */
+export async function allocateHostPorts(
+  docker: Docker,
+  requested: readonly number[],
+  reserved: ReadonlySet<number> = new Set(),
+): Promise<PortMapping[]> {
   if (requested.length === 0) return [];
   const taken = await portsKnownToDocker(docker);
+  for (const port of reserved) taken.add(port);
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const mappings = choosePorts(requested, (port) => taken.has(port));
     const busy = await unbindablePorts(mappings.map((m) => m.host));

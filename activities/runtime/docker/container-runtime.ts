@@ -32,8 +32,9 @@ const STOP_GRACE_SECONDS = 10;
 /** How long a started container must stay up before it counts as started. */
 const START_SETTLE_MS = 500;
 
-/** One lock per process: choosing host ports and creating the container that holds them is one step. */
+/** One lock per process around port choice; `reservedPorts` holds the ports chosen but not yet created. */
 const portLock = new Mutex();
+const reservedPorts = new Set<number>();
 
 export class ContainerRuntime implements WorkloadRuntime {
   constructor(private readonly options: ContainerRuntimeOptions) {}
@@ -42,14 +43,25 @@ export class ContainerRuntime implements WorkloadRuntime {
     const existing = await this.adoptable(spec);
     if (existing) return existing;
     await ensureImage(this.options.pullDocker, spec.service.exec, spec.agentUrl, this.options.socket, this.options.onProgress);
-    return portLock.runExclusive(async () => {
-      // A zombie attempt may have created it while this one waited for the lock.
+    const mappings = await this.reservePorts(spec);
+    try {
       const raced = await this.adoptable(spec);
       if (raced) return raced;
-      const mappings = await this.portsFor(spec);
       const container = await this.create(spec, mappings);
       if (spec.service.exec_type === 'compss') await this.joinNetworkIfPresent(container, MF2C_NETWORK);
       return { container_id: container.id, ports: mappings.map((m) => m.host), agent_param: '-' };
+    } finally {
+      // Once created, the container's label holds its ports; until then the reservation does.
+      for (const { host } of mappings) reservedPorts.delete(host);
+    }
+  }
+
+  /** Port choice is serialised per process, but container creation is not: reservations bridge the gap. */
+  private reservePorts(spec: WorkloadSpec): Promise<PortMapping[]> {
+    return portLock.runExclusive(async () => {
+      const mappings = await this.portsFor(spec);
+      for (const { host } of mappings) reservedPorts.add(host);
+      return mappings;
     });
   }
 
@@ -155,10 +167,10 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   private async portsFor(spec: WorkloadSpec): Promise<PortMapping[]> {
     const { docker, compss } = this.options;
-    if (spec.service.exec_type !== 'compss') return allocateHostPorts(docker, spec.service.exec_ports);
+    if (spec.service.exec_type !== 'compss') return allocateHostPorts(docker, spec.service.exec_ports, reservedPorts);
     // COMPSs listens on AGENT_PORT inside the container, so its REST port is published 1:1 (host = container).
     const others = spec.service.exec_ports.filter((p) => p !== compss.port);
-    const [rest, ...app] = await allocateHostPorts(docker, [compss.port, ...others]);
+    const [rest, ...app] = await allocateHostPorts(docker, [compss.port, ...others], reservedPorts);
     return [{ container: rest.host, host: rest.host }, ...app];
   }
 
