@@ -8,7 +8,7 @@ let lm: LmHarness;
 const made: string[] = [];
 
 beforeAll(async () => {
-  lm = await startLm();
+  lm = await startLm({ LM_AGENT_TIMEOUT_S: '5' });
 });
 
 afterAll(async () => {
