@@ -2,6 +2,9 @@
 import type { LmConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { createCompssActivities } from './compss/compss-activities';
+import { createComposeRuntimes } from './runtime/compose/create-compose-runtimes';
+import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime';
+import { createSwarmRuntime } from './runtime/swarm/create-swarm-runtime';
 import { createDockerClient } from './runtime/docker/docker-client';
 import { ContainerRuntime } from './runtime/docker/container-runtime';
 import { createRuntimeActivities } from './runtime/runtime-activities';
@@ -22,7 +25,13 @@ export function createRuntimeRegistry({ config, logger }: AgentActivityDeps): Ru
     compss: config.compss,
     onProgress: (detail) => logger.debug({ detail }, 'image pull'),
   });
-  return { docker: containers, compss: containers };
+  return {
+    docker: containers,
+    compss: containers,
+    ...createComposeRuntimes(config, logger),
+    'docker-swarm': createSwarmRuntime(config),
+    kubernetes: createKubernetesRuntime(config),
+  };
 }
 
 export function createAgentActivities(deps: AgentActivityDeps) {

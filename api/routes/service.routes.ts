@@ -8,6 +8,7 @@ import { ServiceInstanceSchema } from '../schemas/instance.schema';
 import { WaitQuerySchema } from '../schemas/operation.schema';
 import { SubmitBodySchema } from '../schemas/submit.schema';
 import { instanceUuid, workflowInput } from '../submission';
+import { composeSubmitProblem } from '../compose-precheck';
 
 const SubmitResponse = okEnvelope('SubmitResponse', { service_instance: ServiceInstanceSchema });
 
@@ -27,7 +28,7 @@ export function serviceRoutes(routes: RouteBuilder, { config, gateway, dockerPro
       responses: {
         200: { description: 'Accepted (or settled, with wait=true)', schema: SubmitResponse },
         202: { description: 'wait=true, but the instance had not settled within LM_WAIT_TIMEOUT_S', schema: SubmitResponse },
-        400: { description: 'Malformed JSON, missing or invalid parameters, invalid service' },
+        400: { description: 'Malformed JSON, missing or invalid parameters, invalid service (incl. an unreachable or refused compose file)' },
         501: { description: 'The exec_type is not supported by this LM' },
         503: { description: 'Temporal or Docker cannot be reached' },
       },
@@ -43,6 +44,8 @@ export function serviceRoutes(routes: RouteBuilder, { config, gateway, dockerPro
         throw notImplemented(`exec_type "${service.exec_type}" is not supported by this LM yet; supported: ${supportedExecTypes.join(', ')}`);
       }
       const input = workflowInput(body, service, instanceUuid(req.header('Idempotency-Key')), config);
+      const composeProblem = await composeSubmitProblem(service, input.uuid, config);
+      if (composeProblem !== null) throw badRequest(composeProblem);
       if (isContainerExecType(service.exec_type) && input.agents.some((agent) => agent.agent_ip === config.hostIp)) {
         const problem = await dockerProbe.problem();
         if (problem !== null) {

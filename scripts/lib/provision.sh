@@ -69,8 +69,9 @@ lm_ensure_temporal_cli() {
 
 lm_ensure_node() {
   command -v node >/dev/null 2>&1 || lm_ensure_packages nodejs npm
-  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=3)?0:1)' \
-    || lm_die "Node.js >= 20.3 is needed (found $(node --version)); install a newer Node.js"
+  # 20.19: require() of ES modules, which @kubernetes/client-node 1.x is.
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||(a===20&&b>=19)?0:1)' \
+    || lm_die "Node.js >= 20.19 is needed (found $(node --version)); install a newer Node.js"
 }
 
 # npm ci when node_modules is missing or older than the lock file; then compile and bundle.

@@ -1,7 +1,7 @@
 /** Applies the port rule against the live host: Docker's view first, then a bind check of the choice. */
 import type Docker from 'dockerode';
 import { choosePorts, type PortMapping } from './port-rule';
-import { portsKnownToDocker, unbindablePorts } from './host-ports';
+import { portsKnownToDocker, portsPublishedBySwarm, unbindablePorts } from './host-ports';
 
 const MAX_ROUNDS = 50;
 
@@ -12,8 +12,7 @@ export async function allocateHostPorts(
   reserved: ReadonlySet<number> = new Set(),
 ): Promise<PortMapping[]> {
   if (requested.length === 0) return [];
-  const taken = await portsKnownToDocker(docker);
-  for (const port of reserved) taken.add(port);
+  const taken = new Set([...(await portsKnownToDocker(docker)), ...(await portsPublishedBySwarm(docker)), ...reserved]);
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
     const mappings = choosePorts(requested, (port) => taken.has(port));
     const busy = await unbindablePorts(mappings.map((m) => m.host));

@@ -3,7 +3,6 @@
  * COMPSs containers get the original's environment and keep their REST port (46100) on the host.
  */
 import type Docker from 'dockerode';
-import { Mutex } from 'async-mutex';
 import { FailureType } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
 import { failure } from '../../failures';
@@ -12,6 +11,7 @@ import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } fro
 import { allocateHostPorts } from './allocate-host-ports';
 import { classifyDockerError, dockerStatus } from './docker-errors';
 import { HOST_PORTS_LABEL, parsePortsLabel } from './host-ports';
+import { hostPortLock, reservedHostPorts } from './host-port-reservations';
 import { ensureImage } from './images';
 import type { PortMapping } from './port-rule';
 
@@ -32,9 +32,6 @@ const STOP_GRACE_SECONDS = 10;
 /** How long a started container must stay up before it counts as started. */
 const START_SETTLE_MS = 500;
 
-/** One lock per process around port choice; `reservedPorts` holds the ports chosen but not yet created. */
-const portLock = new Mutex();
-const reservedPorts = new Set<number>();
 
 export class ContainerRuntime implements WorkloadRuntime {
   constructor(private readonly options: ContainerRuntimeOptions) {}
@@ -52,15 +49,15 @@ export class ContainerRuntime implements WorkloadRuntime {
       return { container_id: container.id, ports: mappings.map((m) => m.host), agent_param: '-' };
     } finally {
       // Once created, the container's label holds its ports; until then the reservation does.
-      for (const { host } of mappings) reservedPorts.delete(host);
+      for (const { host } of mappings) reservedHostPorts.delete(host);
     }
   }
 
   /** Port choice is serialised per process, but container creation is not: reservations bridge the gap. */
   private reservePorts(spec: WorkloadSpec): Promise<PortMapping[]> {
-    return portLock.runExclusive(async () => {
+    return hostPortLock.runExclusive(async () => {
       const mappings = await this.portsFor(spec);
-      for (const { host } of mappings) reservedPorts.add(host);
+      for (const { host } of mappings) reservedHostPorts.add(host);
       return mappings;
     });
   }
@@ -167,10 +164,10 @@ export class ContainerRuntime implements WorkloadRuntime {
 
   private async portsFor(spec: WorkloadSpec): Promise<PortMapping[]> {
     const { docker, compss } = this.options;
-    if (spec.service.exec_type !== 'compss') return allocateHostPorts(docker, spec.service.exec_ports, reservedPorts);
+    if (spec.service.exec_type !== 'compss') return allocateHostPorts(docker, spec.service.exec_ports, reservedHostPorts);
     // COMPSs listens on AGENT_PORT inside the container, so its REST port is published 1:1 (host = container).
     const others = spec.service.exec_ports.filter((p) => p !== compss.port);
-    const [rest, ...app] = await allocateHostPorts(docker, [compss.port, ...others], reservedPorts);
+    const [rest, ...app] = await allocateHostPorts(docker, [compss.port, ...others], reservedHostPorts);
     return [{ container: rest.host, host: rest.host }, ...app];
   }
 

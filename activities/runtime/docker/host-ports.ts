@@ -14,6 +14,31 @@ export async function portsKnownToDocker(docker: Docker): Promise<Set<number>> {
   return taken;
 }
 
+interface ServicePorts {
+  Endpoint?: { Ports?: Array<{ PublishedPort?: number }> };
+  Spec?: { EndpointSpec?: { Ports?: Array<{ PublishedPort?: number }> } };
+}
+
+/**
+ * Ingress ports of swarm services are reserved on every node from creation on, even with 0 replicas, with no
+ * listener to probe. Outside a swarm (or on a worker, which cannot list services) there are none to know of.
+ */
+export async function portsPublishedBySwarm(docker: Docker): Promise<Set<number>> {
+  const taken = new Set<number>();
+  let services: ServicePorts[];
+  try {
+    services = (await docker.listServices()) as ServicePorts[];
+  } catch {
+    return taken;
+  }
+  for (const service of services) {
+    for (const port of [...(service.Endpoint?.Ports ?? []), ...(service.Spec?.EndpointSpec?.Ports ?? [])]) {
+      if (port.PublishedPort) taken.add(port.PublishedPort);
+    }
+  }
+  return taken;
+}
+
 export function parsePortsLabel(label: string | undefined): number[] {
   if (!label) return [];
   return label

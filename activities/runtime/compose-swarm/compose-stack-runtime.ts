@@ -1,0 +1,185 @@
+/**
+ * `docker-compose-swarm` workloads (DESIGN §5): the fetched compose file as swarm stack `lm-<uuid>`.
+ *
+ * Semantics (fixing the original's bug C3, where stop removed the stack and terminate did nothing):
+ * - deploy = `docker stack deploy` with every service at 0 replicas (nothing runs yet), the replicas the file
+ *   declares kept in a service label;
+ * - start  = scale every service back to its declared replicas, then wait until the tasks run;
+ * - stop   = scale every service to 0, then wait until no task runs (the stack, its networks and ports stay);
+ * - remove = `docker stack rm`, then wait until its services and networks are gone; a missing stack is fine.
+ * Status (observe) follows the running tasks, not the last command.
+ */
+import type Docker from 'dockerode';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../../../workflows/model/failures';
+import type { AgentStatus } from '../../../workflows/model/status';
+import { failure } from '../../failures';
+import { workloadLabels } from '../labels';
+import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } from '../workload';
+import { composeProjectName } from '../compose/compose-project-name';
+import type { ComposeFetchLimits } from '../compose/fetch-compose-file';
+import { composeFilesIn, removeInstanceDirectory } from '../compose/instance-directory';
+import { KeyedLock } from '../compose/keyed-lock';
+import { prepareComposeFiles } from '../compose/prepare-compose-files';
+import { pollUntil, type PollStep } from '../poll-until';
+import { checkStackDocument } from './check-stack-document';
+import { StackCli } from './stack-cli';
+import { stackOverride } from './stack-override';
+import { failedTasksSince, stackNetworks, stackServices, type StackService } from './stack-state';
+import { requireSwarmManager, swarmRole } from './swarm-manager';
+
+export interface ComposeStackRuntimeOptions {
+  docker: Docker;
+  socket: string;
+  workingDir: string;
+  allowPrivileged: boolean;
+  fetchLimits: ComposeFetchLimits;
+  /** How long start, stop and remove wait for the swarm to converge. */
+  convergeTimeoutMs?: number;
+}
+
+const DEFAULT_CONVERGE_TIMEOUT_MS = 120_000;
+/** Task timestamps come from the manager's clock; tolerate a little skew. */
+const CLOCK_SKEW_MS = 2_000;
+const POLL_EVERY_MS = 500;
+
+/** `web 1/2, worker 0/1`: what a wait last saw, for its timeout message. */
+function replicaSummary(services: StackService[], target: 'declared' | 'desired'): string {
+  return services.map((s) => `${s.name} ${s.running}/${s[target]}`).join(', ');
+}
+
+export class ComposeStackRuntime implements WorkloadRuntime {
+  private readonly cli: StackCli;
+  private readonly lock = new KeyedLock();
+  private readonly convergeTimeoutMs: number;
+
+  constructor(private readonly options: ComposeStackRuntimeOptions) {
+    this.cli = new StackCli(options.socket);
+    this.convergeTimeoutMs = options.convergeTimeoutMs ?? DEFAULT_CONVERGE_TIMEOUT_MS;
+  }
+
+  async deploy(spec: WorkloadSpec): Promise<DeployedWorkload> {
+    const stack = composeProjectName(spec);
+    return this.lock.run(stack, async () => {
+      await requireSwarmManager(this.options.docker, this.options.socket, spec.agentUrl);
+      const { files } = await prepareComposeFiles(spec.service.exec, stack, {
+        workingDir: this.options.workingDir,
+        allowPrivileged: this.options.allowPrivileged,
+        fetchLimits: this.options.fetchLimits,
+        runtimeChecks: checkStackDocument,
+        override: (model) => stackOverride(model, workloadLabels(spec)),
+      });
+      try {
+        // A retry re-deploys the same files: stack deploy updates in place, so it never makes a second stack.
+        await this.cli.deploy(stack, files);
+        const services = await this.services(stack);
+        if (services.length === 0) {
+          throw failure(FailureType.RuntimeUnavailable, `docker stack deploy of ${stack} succeeded but the stack has no services yet`);
+        }
+        return { container_id: stack, ports: [...new Set(services.flatMap((s) => s.publishedPorts))], agent_param: files.dir };
+      } catch (err) {
+        // Not retried, so never removed by the workflow: leave nothing behind.
+        if (err instanceof ApplicationFailure && NON_RETRYABLE_FAILURES.includes(err.type ?? '')) {
+          await this.removeStack(stack, spec.agentUrl).catch(() => undefined);
+        }
+        throw err;
+      }
+    });
+  }
+
+  async start(ref: WorkloadRef): Promise<void> {
+    const stack = composeProjectName(ref);
+    await this.lock.run(stack, async () => {
+      const services = await this.existingServices(ref, stack);
+      const since = Date.now() - CLOCK_SKEW_MS;
+      await this.cli.scale(Object.fromEntries(services.map((s) => [s.name, s.declared])), `scale stack ${stack} back up`);
+      const outcome = await pollUntil(async (): Promise<PollStep<void>> => {
+        const now = await this.services(stack);
+        if (now.every((s) => s.running >= s.declared)) return { done: true, value: undefined };
+        const failures = await failedTasksSince(this.options.docker, now, since, this.options.socket);
+        if (failures.length > 0) {
+          throw failure(
+            FailureType.WorkloadExited,
+            `stack ${stack} on agent ${ref.agentUrl} was scaled up but its tasks fail: ${failures.slice(0, 3).join('; ')}`,
+          );
+        }
+        return { done: false, seen: replicaSummary(now, 'declared') };
+      }, { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS });
+      if (!outcome.settled) {
+        throw failure(
+          FailureType.RuntimeUnavailable,
+          `stack ${stack} did not reach its declared replicas within ${this.convergeTimeoutMs / 1000} s (running: ${outcome.lastSeen})`,
+        );
+      }
+    });
+  }
+
+  async stop(ref: WorkloadRef): Promise<void> {
+    const stack = composeProjectName(ref);
+    await this.lock.run(stack, async () => {
+      const services = await this.existingServices(ref, stack);
+      await this.cli.scale(Object.fromEntries(services.map((s) => [s.name, 0])), `scale stack ${stack} to 0`);
+      const outcome = await pollUntil(async (): Promise<PollStep<void>> => {
+        const now = await this.services(stack);
+        return now.every((s) => s.running === 0) ? { done: true, value: undefined } : { done: false, seen: replicaSummary(now, 'desired') };
+      }, { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS });
+      if (!outcome.settled) {
+        throw failure(
+          FailureType.RuntimeUnavailable,
+          `tasks of stack ${stack} were still running ${this.convergeTimeoutMs / 1000} s after scaling to 0 (running: ${outcome.lastSeen})`,
+        );
+      }
+    });
+  }
+
+  async remove(ref: WorkloadRef): Promise<void> {
+    const stack = composeProjectName(ref);
+    await this.lock.run(stack, () => this.removeStack(stack, ref.agentUrl));
+  }
+
+  async observe(ref: WorkloadRef): Promise<AgentStatus> {
+    if ((await swarmRole(this.options.docker, this.options.socket)) !== 'manager') return 'unknown';
+    const services = await this.services(composeProjectName(ref));
+    if (services.length === 0) return 'error';
+    if (services.every((s) => s.desired === 0)) return services.some((s) => s.updated) ? 'stopped' : 'waiting';
+    if (services.every((s) => s.running >= s.desired)) return 'started';
+    return services.some((s) => s.running === 0 && s.desired > 0) ? 'error' : 'unknown';
+  }
+
+  private async removeStack(stack: string, agent: string): Promise<void> {
+    const role = await swarmRole(this.options.docker, this.options.socket);
+    if (role === 'worker') await requireSwarmManager(this.options.docker, this.options.socket, agent);
+    // Outside a swarm no stack can exist: only the directory is left to delete.
+    if (role === 'manager') {
+      const present = async () => (await this.services(stack)).length > 0 || (await stackNetworks(this.options.docker, stack, this.options.socket)).length > 0;
+      if (await present()) {
+        // A network already on its way out makes `stack rm` fail with "not found"; the wait below decides.
+        await this.cli.remove(stack).catch((err: unknown) => {
+          if (!(err instanceof ApplicationFailure) || err.type === FailureType.NotSupported) throw err;
+        });
+        const gone = await pollUntil(
+          async (): Promise<PollStep<void>> => ((await present()) ? { done: false, seen: 'present' } : { done: true, value: undefined }),
+          { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS },
+        );
+        if (!gone.settled) throw failure(FailureType.RuntimeUnavailable, `stack ${stack} was still being removed after ${this.convergeTimeoutMs / 1000} s`);
+      }
+    }
+    await removeInstanceDirectory(this.options.workingDir, composeFilesIn(this.options.workingDir, stack).dir);
+  }
+
+  private services(stack: string): Promise<StackService[]> {
+    return stackServices(this.options.docker, stack, this.options.socket);
+  }
+
+  private async existingServices(ref: WorkloadRef, stack: string): Promise<StackService[]> {
+    await requireSwarmManager(this.options.docker, this.options.socket, ref.agentUrl);
+    const services = await this.services(stack);
+    if (services.length === 0) {
+      throw failure(
+        FailureType.WorkloadMissing,
+        `stack ${stack} has no services on agent ${ref.agentUrl} (removed outside the LM); terminate the instance and submit it again`,
+      );
+    }
+    return services;
+  }
+}

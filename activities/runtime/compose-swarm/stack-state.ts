@@ -1,0 +1,77 @@
+/**
+ * What the swarm really holds for a stack, read through the Docker API by the stack's namespace label: its
+ * services (desired, declared and running replicas, published ports), networks, and recently failed tasks.
+ */
+import type Docker from 'dockerode';
+import { classifyDockerError } from '../docker/docker-errors';
+import { DECLARED_REPLICAS_LABEL } from './stack-override';
+
+export const STACK_NAMESPACE_LABEL = 'com.docker.stack.namespace';
+
+export interface StackService {
+  id: string;
+  name: string;
+  /** Replicas the service is scaled to now. */
+  desired: number;
+  /** Replicas the compose file asked for: what start scales back to. */
+  declared: number;
+  running: number;
+  /** True once the service was updated (scaled) after creation: it has been started at least once. */
+  updated: boolean;
+  publishedPorts: number[];
+}
+
+/** The fields of a swarm task the runtime reads (dockerode leaves tasks untyped). */
+interface SwarmTask {
+  ServiceID: string;
+  CreatedAt?: string;
+  Status?: { State?: string; Err?: string; Message?: string };
+}
+
+const byLabel = (stack: string) => ({ label: [`${STACK_NAMESPACE_LABEL}=${stack}`] });
+
+export async function stackServices(docker: Docker, stack: string, socket: string): Promise<StackService[]> {
+  let services: Docker.Service[];
+  try {
+    services = await docker.listServices({ filters: byLabel(stack), status: true });
+  } catch (err) {
+    throw classifyDockerError(err, `list the services of stack ${stack}`, socket);
+  }
+  return services
+    .map((service) => {
+      const labels = service.Spec?.Labels ?? {};
+      const declared = Number(labels[DECLARED_REPLICAS_LABEL]);
+      return {
+        id: service.ID,
+        name: service.Spec?.Name ?? service.ID,
+        desired: service.Spec?.Mode?.Replicated?.Replicas ?? 0,
+        declared: Number.isInteger(declared) && declared >= 0 ? declared : 1,
+        running: service.ServiceStatus?.RunningTasks ?? 0,
+        updated: service.PreviousSpec !== undefined && service.PreviousSpec !== null,
+        publishedPorts: (service.Endpoint?.Ports ?? []).map((p) => p.PublishedPort ?? 0).filter((p) => p > 0),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function stackNetworks(docker: Docker, stack: string, socket: string): Promise<string[]> {
+  try {
+    return (await docker.listNetworks({ filters: byLabel(stack) })).map((n) => n.Name);
+  } catch (err) {
+    throw classifyDockerError(err, `list the networks of stack ${stack}`, socket);
+  }
+}
+
+/** Tasks of `services` that failed or were rejected since `sinceMs`: why a start does not converge. */
+export async function failedTasksSince(docker: Docker, services: StackService[], sinceMs: number, socket: string): Promise<string[]> {
+  let tasks: SwarmTask[];
+  try {
+    tasks = (await docker.listTasks({ filters: { service: services.map((s) => s.id) } })) as SwarmTask[];
+  } catch (err) {
+    throw classifyDockerError(err, 'list swarm tasks', socket);
+  }
+  const names = new Map(services.map((s) => [s.id, s.name]));
+  return tasks
+    .filter((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse(t.CreatedAt ?? '') >= sinceMs)
+    .map((t) => `${names.get(t.ServiceID) ?? t.ServiceID}: ${t.Status?.State} (${t.Status?.Err ?? t.Status?.Message ?? 'no reason given'})`);
+}
