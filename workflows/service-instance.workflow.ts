@@ -157,7 +157,11 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     const agent = inst.agents[index];
     if (needsDeploy(agent) && !(await deployAgent(index))) return false;
     return onAgent(index, 'start', async (acts) => {
-      await acts.startWorkload(refOf(index));
+      const moved = await acts.startWorkload(refOf(index));
+      if (moved !== null && moved !== undefined) {
+        Object.assign(agent, moved);
+        record('start', 'info', `a host port of ${agent.name} was taken since deploy: recreated on host ports ${moved.ports.join(', ')}`, agentLabel(agent, index));
+      }
       agent.status = 'started';
       record('start', 'ok', `started ${agent.name}`, agentLabel(agent, index));
     }, 'error-starting');

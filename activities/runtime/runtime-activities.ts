@@ -25,8 +25,8 @@ export function createRuntimeActivities(registry: RuntimeRegistry) {
     async deployWorkload(spec: WorkloadSpec): Promise<DeployedWorkload> {
       return whileHeartbeating(() => runtime(spec).deploy(spec));
     },
-    async startWorkload(ref: WorkloadRef): Promise<void> {
-      return whileHeartbeating(() => runtime(ref).start(ref));
+    async startWorkload(ref: WorkloadRef): Promise<DeployedWorkload | null> {
+      return (await whileHeartbeating(() => runtime(ref).start(ref))) ?? null;
     },
     async stopWorkload(ref: WorkloadRef): Promise<void> {
       return whileHeartbeating(() => runtime(ref).stop(ref));

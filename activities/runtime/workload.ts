@@ -26,7 +26,11 @@ export type WorkloadRef = WorkloadSpec & DeployedWorkload;
 export interface WorkloadRuntime {
   /** Creates the workload without starting it, or adopts the one a previous attempt made. */
   deploy(spec: WorkloadSpec): Promise<DeployedWorkload>;
-  start(ref: WorkloadRef): Promise<void>;
+  /**
+   * Starts the workload. A runtime that had to move it (a host port taken since deploy) returns where it now
+   * is; the workflow records that in the agent.
+   */
+  start(ref: WorkloadRef): Promise<DeployedWorkload | void>;
   stop(ref: WorkloadRef): Promise<void>;
   /** Removes the workload and releases what it held; a missing workload is not an error. */
   remove(ref: WorkloadRef): Promise<void>;

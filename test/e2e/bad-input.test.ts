@@ -1,17 +1,14 @@
 /** Bad input gets the right 4xx and a message that says what to fix; nothing reaches Temporal or Docker. */
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { dockerService, operate, submit } from '../support/api-calls';
-import { removeContainersOf } from '../support/docker-state';
 
 let lm: LmHarness;
-const made: string[] = [];
 
 beforeAll(async () => {
   lm = await startLm();
 });
 
 afterAll(async () => {
-  await removeContainersOf(made);
   await lm?.stop();
 });
 
@@ -79,7 +76,7 @@ describe('operations', () => {
 
   beforeAll(async () => {
     ({ uuid } = await submit(lm.api));
-    made.push(uuid);
+    lm.made.push(uuid);
   });
 
   test('a PUT without operation is a 400', async () => {
@@ -91,7 +88,7 @@ describe('operations', () => {
   test('an unknown operation is a 501', async () => {
     const response = await operate(lm.api, uuid, 'pause');
     expect(response.status).toBe(501);
-    expect(response.data.message).toMatch(/"pause" is not defined: use start, stop or restart/);
+    expect(response.data.message).toMatch(/"pause" is not defined: use start, stop, restart or start-job/);
   });
 
   test('an unknown id is a 404, a malformed one a 400', async () => {

@@ -3,13 +3,12 @@
  * reaches the real container (a busybox stand-in that records the request), the app id stays exact text.
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { containersOf, inspectContainer, removeContainersOf } from '../support/docker-state';
+import { containersOf, inspectContainer } from '../support/docker-state';
 import { ensureCompssImage, BUSYBOX_IMAGE } from '../support/test-images';
 import { submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
 
 let lm: LmHarness;
-const made: string[] = [];
 
 const JOB = {
   operation: 'start-job',
@@ -26,7 +25,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeContainersOf(made);
   await lm?.stop();
 });
 
@@ -37,7 +35,7 @@ async function compssInstance(): Promise<string> {
   expect(response.status).toBe(200);
   expect(response.data.service_instance.status).toBe('started');
   const uuid = (response.data.service_instance.id as string).split('/')[1];
-  made.push(uuid);
+  lm.made.push(uuid);
   return uuid;
 }
 
@@ -99,7 +97,7 @@ test('a COMPSs container gets the COMPSs environment and port 46100, and a job r
 
 test('start-job on a docker instance is a 409; bad job bodies are 400 / 501', async () => {
   const { uuid } = await submit(lm.api, { image: BUSYBOX_IMAGE });
-  made.push(uuid);
+  lm.made.push(uuid);
   const refused = await lm.api.put(`/api/v2/lm/service-instances/${uuid}/der`, JOB);
   expect(refused.status).toBe(409);
   expect(refused.data.message).toMatch(/needs a COMPSs instance; this one runs docker/);

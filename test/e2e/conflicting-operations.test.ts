@@ -3,21 +3,19 @@
  * (409), and the instance ends in a state that matches the Docker engine.
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { containersOf, removeContainersOf } from '../support/docker-state';
+import { containersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { getInstance, operate, submit } from '../support/api-calls';
 import type { ServiceInstance } from '../../workflows/model/instance';
 import { isTransitional } from '../../workflows/model/status';
 
 let lm: LmHarness;
-const made: string[] = [];
 
 beforeAll(async () => {
   lm = await startLm();
 });
 
 afterAll(async () => {
-  await removeContainersOf(made);
   await lm?.stop();
 });
 
@@ -30,7 +28,7 @@ async function settled(uuid: string): Promise<ServiceInstance> {
 
 test('start / stop / restart fired together: each is applied or refused, and the end state is real', async () => {
   const { uuid } = await submit(lm.api);
-  made.push(uuid);
+  lm.made.push(uuid);
   const operations = ['stop', 'restart', 'start', 'stop', 'restart', 'stop', 'start'];
   const responses = await Promise.all(operations.map((op) => operate(lm.api, uuid, op, false)));
   for (const response of responses) {
@@ -55,7 +53,7 @@ test('start / stop / restart fired together: each is applied or refused, and the
 
 test('terminate fired together with other operations wins in the end: nothing is left on Docker', async () => {
   const { uuid } = await submit(lm.api);
-  made.push(uuid);
+  lm.made.push(uuid);
   const responses = await Promise.all(
     ['restart', 'terminate', 'stop', 'start', 'terminate'].map((op) =>
       op === 'terminate' ? lm.api.delete(`/api/v2/lm/service-instances/${uuid}`) : operate(lm.api, uuid, op, false),
@@ -72,7 +70,7 @@ test('terminate fired together with other operations wins in the end: nothing is
 
 test('terminate during deploy waits for the deploy, then removes what it made', async () => {
   const { uuid } = await submit(lm.api, { wait: false, agents: [lm.config.hostIp, lm.config.hostIp, lm.config.hostIp] });
-  made.push(uuid);
+  lm.made.push(uuid);
   const terminate = await lm.api.delete(`/api/v2/lm/service-instances/${uuid}`);
   expect(terminate.status).toBe(200);
   const start = await operate(lm.api, uuid, 'start', false);

@@ -3,24 +3,22 @@
  * (real Temporal, real Docker, in-process LM).
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { containersOf, inspectContainer, removeContainersOf } from '../support/docker-state';
+import { containersOf, inspectContainer } from '../support/docker-state';
 import { getInstance, operate, submit } from '../support/api-calls';
 
 let lm: LmHarness;
-const made: string[] = [];
 
 beforeAll(async () => {
   lm = await startLm();
 });
 
 afterAll(async () => {
-  await removeContainersOf(made);
   await lm?.stop();
 });
 
 test('submit, stop, start, restart and terminate act on the real container', async () => {
   const { uuid, instance } = await submit(lm.api, { ports: [80, 10080] });
-  made.push(uuid);
+  lm.made.push(uuid);
   expect(instance.status).toBe('started');
   expect(instance.agents).toHaveLength(1);
   const [agent] = instance.agents;

@@ -1,25 +1,23 @@
 /** Several agents, and agents that fail: the instance says `degraded` or `error` with the reason. */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { containersOf, removeContainersOf } from '../support/docker-state';
+import { containersOf } from '../support/docker-state';
 import { operate, submit } from '../support/api-calls';
 import { ensureExitingImage } from '../support/test-images';
 
 let lm: LmHarness;
-const made: string[] = [];
 
 beforeAll(async () => {
   lm = await startLm({ LM_AGENT_TIMEOUT_S: '5' });
 });
 
 afterAll(async () => {
-  await removeContainersOf(made);
   await lm?.stop();
 });
 
 test('two agent entries on the local agent give two containers with distinct ports', async () => {
   const local = lm.config.hostIp;
   const { uuid, instance } = await submit(lm.api, { ports: [80], agents: [local, local] });
-  made.push(uuid);
+  lm.made.push(uuid);
   expect(instance.status).toBe('started');
   expect(instance.agents.map((a) => a.status)).toEqual(['started', 'started']);
   expect(instance.agents.map((a) => a.master_compss)).toEqual([true, false]);
@@ -37,7 +35,7 @@ test('two agent entries on the local agent give two containers with distinct por
 
 test('an image that does not exist: error, with the reason on the instance and the timeline', async () => {
   const { uuid, instance } = await submit(lm.api, { image: 'lm-test/does-not-exist:1.0' });
-  made.push(uuid);
+  lm.made.push(uuid);
   expect(instance.status).toBe('error');
   expect(instance.agents[0].status).toBe('not-deployed');
   expect(instance.agents[0].error).toMatch(/image "lm-test\/does-not-exist:1.0" is not on agent .* pulling it failed/);
@@ -54,7 +52,7 @@ test('one good agent and one unreachable agent: degraded, the good one keeps run
   const { uuid, instance } = await submit(lm.api, {
     agents: [lm.config.hostIp, '10.255.255.1'],
   });
-  made.push(uuid);
+  lm.made.push(uuid);
   expect(instance.status).toBe('degraded');
   expect(instance.agents[0].status).toBe('started');
   expect(instance.agents[1].status).toBe('not-deployed');
@@ -69,7 +67,7 @@ test('all-or-nothing compensates: the deployed agent is removed and the instance
     agents: [lm.config.hostIp, '10.255.255.1'],
     extra: { all_or_nothing: true },
   });
-  made.push(uuid);
+  lm.made.push(uuid);
   expect(instance.status).toBe('error');
   expect(instance.agents[0].status).toBe('terminated');
   expect(await containersOf(uuid)).toHaveLength(0);
@@ -79,7 +77,7 @@ test('all-or-nothing compensates: the deployed agent is removed and the instance
 
 test('a container that exits at once is error-starting, not started, and is not left restarting', async () => {
   const { uuid, instance } = await submit(lm.api, { image: ensureExitingImage(), name: 'exits' });
-  made.push(uuid);
+  lm.made.push(uuid);
   expect(instance.status).toBe('error');
   expect(instance.agents[0].status).toBe('error-starting');
   expect(instance.agents[0].error).toMatch(/stopped right after start \(exit code 3/);

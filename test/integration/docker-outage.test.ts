@@ -5,13 +5,12 @@
  */
 import { startDockerSocketProxy, type DockerSocketProxy } from '../support/docker-socket-proxy';
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { containersOf, removeContainersOf } from '../support/docker-state';
+import { containersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { dockerService, getInstance, operate, submit } from '../support/api-calls';
 
 let proxy: DockerSocketProxy;
 let lm: LmHarness;
-const made: string[] = [];
 
 beforeAll(async () => {
   proxy = await startDockerSocketProxy();
@@ -19,7 +18,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeContainersOf(made);
   await lm?.stop();
   await proxy?.close();
 });
@@ -44,7 +42,7 @@ test('an operation caught by an outage waits for Docker and then completes', asy
     return status.data.dependencies.docker === 'ok' ? true : undefined;
   });
   const { uuid } = await submit(lm.api);
-  made.push(uuid);
+  lm.made.push(uuid);
   proxy.setDown(true);
   const accepted = await operate(lm.api, uuid, 'stop', false);
   expect(accepted.status).toBe(200);

@@ -15,13 +15,16 @@ import { loadConfig, type LmConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { ensureSearchAttributes } from '../../common/search-attribute-registration';
 import { createWorkers } from '../../worker/create-workers';
+import { removeContainersOf } from './docker-state';
 
 export interface LmHarness {
   config: LmConfig;
   client: Client;
   api: AxiosInstance;
   baseUrl: string;
-  /** Stops the API and the workers (running activities get the grace period). */
+  /** Instance uuids the test made: `stop()` removes their containers, whatever state the test left them in. */
+  made: string[];
+  /** Removes what the test made, then stops the API and the workers. */
   stop(): Promise<void>;
 }
 
@@ -85,12 +88,15 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const api = axios.create({ baseURL: baseUrl, validateStatus: () => true, timeout: 180_000 });
 
+  const made: string[] = [];
   return {
     config,
     client,
     api,
     baseUrl,
+    made,
     async stop() {
+      await removeContainersOf(made);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running);

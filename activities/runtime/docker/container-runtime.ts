@@ -9,7 +9,7 @@ import { failure } from '../../failures';
 import { belongsTo, workloadLabels } from '../labels';
 import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } from '../workload';
 import { allocateHostPorts } from './allocate-host-ports';
-import { classifyDockerError, dockerStatus } from './docker-errors';
+import { classifyDockerError, dockerMessage, dockerStatus } from './docker-errors';
 import { HOST_PORTS_LABEL, parsePortsLabel } from './host-ports';
 import { hostPortLock, reservedHostPorts } from './host-port-reservations';
 import { ensureImage } from './images';
@@ -31,6 +31,12 @@ const MF2C_NETWORK = 'mf2c_default';
 const STOP_GRACE_SECONDS = 10;
 /** How long a started container must stay up before it counts as started. */
 const START_SETTLE_MS = 500;
+/** How many times a start may move a container whose host port was taken meanwhile. */
+const MAX_PORT_MOVES = 3;
+
+function isPortTaken(err: unknown): boolean {
+  return /port is already allocated|address already in use/i.test(dockerMessage(err));
+}
 
 
 export class ContainerRuntime implements WorkloadRuntime {
@@ -62,7 +68,7 @@ export class ContainerRuntime implements WorkloadRuntime {
     });
   }
 
-  async start(ref: WorkloadRef): Promise<void> {
+  async start(ref: WorkloadRef, movesLeft = MAX_PORT_MOVES): Promise<DeployedWorkload | void> {
     const container = this.options.docker.getContainer(ref.container_id);
     // No restart policy while proving the container stays up, so a failing command shows its real exit code.
     await this.setRestartPolicy(ref, 'no');
@@ -71,12 +77,24 @@ export class ContainerRuntime implements WorkloadRuntime {
     } catch (err) {
       const status = dockerStatus(err);
       if (status === 404) throw this.missing(ref);
+      if (isPortTaken(err) && movesLeft > 0) return this.moveToFreePorts(ref, movesLeft - 1);
       if (status !== 304) throw classifyDockerError(err, `start container ${ref.name}`, this.options.socket);
     }
     if (this.options.compss.network !== 'not-defined') await this.joinNetworkIfPresent(container, this.options.compss.network);
     await this.assertStaysUp(ref);
     // Survives a reboot of the agent or of its Docker engine, as a service should.
     await this.setRestartPolicy(ref, 'unless-stopped');
+  }
+
+  /**
+   * Docker binds host ports only at start: something else (another process, a container made outside this
+   * LM) may have taken one since deploy. The container holds no state yet worth keeping, so it is made again
+   * on free ports, and the caller learns where it now is.
+   */
+  private async moveToFreePorts(ref: WorkloadRef, movesLeft: number): Promise<DeployedWorkload> {
+    await this.remove(ref);
+    const moved = await this.deploy(ref);
+    return (await this.start({ ...ref, ...moved }, movesLeft)) ?? moved;
   }
 
   private async setRestartPolicy(ref: WorkloadRef, name: 'no' | 'unless-stopped'): Promise<void> {
