@@ -4,23 +4,17 @@
  * Usage (after npm run build): node dist/bench/deploy.js [N=20] [rounds=2]   — or scripts/bench.sh deploy
  */
 import Docker from 'dockerode';
-import { startDevServer } from '../test/support/dev-server';
-import { startLm, type LmHarness } from '../test/support/lm-harness';
+import type { LmHarness } from '../test/support/lm-harness';
 import { ensureBusyboxImage } from '../test/support/test-images';
 import { removeContainersOf } from '../test/support/docker-state';
 import { uuidOf } from '../workflows/model/instance';
+import { median, runBench, startBenchStack } from './bench-support';
 
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 const BENCH_LABEL = 'lm.bench';
 
 function seconds(ms: number): string {
   return (ms / 1000).toFixed(2);
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** The baseline: what the LM does per agent (create with a published port, start), straight to Docker. */
@@ -81,9 +75,8 @@ async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 20);
   const rounds = Number(process.argv[3] ?? 2);
   const image = ensureBusyboxImage();
-  const server = await startDevServer({ extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'] });
-  process.env.LM_TEST_TEMPORAL_ADDRESS = server.address;
-  const lm = await startLm({ TEMPORAL_ADDRESS: server.address, LM_LOG_LEVEL: 'error' });
+  const stack = await startBenchStack();
+  const { lm } = stack;
   try {
     await lmDeploy(lm, 1, image); // warm-up: bundle caches, JIT, first connections
     const direct: number[] = [];
@@ -99,15 +92,8 @@ async function main(): Promise<void> {
     console.log(`  LM (submit → all started, via Temporal):   ${seconds(l)} s   (${(n / (l / 1000)).toFixed(1)} instances/s)   runs: ${viaLm.map(seconds).join(', ')}`);
     console.log(`  ratio LM / direct:                          ${(l / d).toFixed(2)}x`);
   } finally {
-    await lm.stop();
-    await server.stop();
+    await stack.stop();
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+runBench(main);

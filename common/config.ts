@@ -58,6 +58,7 @@ const EnvSchema = z.object({
   LM_DOCKER_TIMEOUT_MS: positiveInt('LM_DOCKER_TIMEOUT_MS').default(30_000),
   LM_WAIT_TIMEOUT_S: positiveInt('LM_WAIT_TIMEOUT_S').default(300),
   LM_AGENT_TIMEOUT_S: positiveInt('LM_AGENT_TIMEOUT_S').default(120),
+  LM_MAX_CACHED_WORKFLOWS: positiveInt('LM_MAX_CACHED_WORKFLOWS').default(250),
   LM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -85,6 +86,8 @@ export interface LmConfig {
   httpTimeoutMs: number;
   waitTimeoutMs: number;
   agentTimeoutMs: number;
+  /** Instances kept in the worker's memory; the others are replayed from history when a message arrives. */
+  maxCachedWorkflows: number;
   logLevel: string;
 }
 
@@ -146,6 +149,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     httpTimeoutMs: env.LM_HTTP_TIMEOUT_MS,
     waitTimeoutMs: env.LM_WAIT_TIMEOUT_S * 1000,
     agentTimeoutMs: env.LM_AGENT_TIMEOUT_S * 1000,
+    maxCachedWorkflows: env.LM_MAX_CACHED_WORKFLOWS,
     logLevel: env.LM_LOG_LEVEL,
   };
 }

@@ -31,6 +31,8 @@ export async function createWorkers(
     namespace,
     taskQueue: WORKFLOW_TASK_QUEUE,
     ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : workflowSource()),
+    // Instances idle most of their life: a bounded cache keeps the worker small, evicted ones are replayed.
+    maxCachedWorkflows: config.maxCachedWorkflows,
     shutdownGraceTime: '30 seconds',
   });
   const agentWorker = await Worker.create({
