@@ -32,7 +32,9 @@ lm_ensure_packages() {
 lm_docker_answers() { docker info >/dev/null 2>&1; }
 
 # A Docker engine that answers: the one running, or dockerd started here (and stopped by lm_cleanup).
+# The compose runtimes drive Debian's docker-compose (v1) when the `docker compose` plugin is absent.
 lm_ensure_docker() {
+  command -v docker-compose >/dev/null 2>&1 || docker compose version >/dev/null 2>&1 || lm_ensure_packages docker-compose
   command -v docker >/dev/null 2>&1 && lm_docker_answers && return 0
   command -v dockerd >/dev/null 2>&1 || lm_ensure_packages docker.io
   lm_docker_answers && return 0
