@@ -1,6 +1,7 @@
 /** The activities an agent's LM worker serves on its own queue: everything that touches its runtimes. */
 import type { LmConfig } from '../common/config';
 import type { Logger } from '../common/logger';
+import { createCapabilityActivities } from './agent-capabilities';
 import { createCompssActivities } from './compss/compss-activities';
 import { createComposeRuntimes } from './runtime/compose/create-compose-runtimes';
 import { createKubernetesRuntime } from './runtime/kubernetes/create-kubernetes-runtime';
@@ -38,6 +39,7 @@ export function createAgentActivities(deps: AgentActivityDeps) {
   return {
     ...createRuntimeActivities(createRuntimeRegistry(deps)),
     ...createCompssActivities(deps.config.httpTimeoutMs),
+    ...createCapabilityActivities(deps.config),
   };
 }
 

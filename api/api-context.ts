@@ -4,6 +4,7 @@ import type { Logger } from '../common/logger';
 import type { ExecType } from '../workflows/model/service';
 import type { DockerProbe } from './docker-probe';
 import type { InstanceGateway } from './instance-gateway';
+import type { PeerClients } from './peer-clients';
 
 export interface ApiContext {
   config: LmConfig;
@@ -12,4 +13,6 @@ export interface ApiContext {
   dockerProbe: DockerProbe;
   /** Exec types this LM's agents can run. */
   supportedExecTypes: ExecType[];
+  /** CIMI and User Management as the API asks them; built from `config` when absent. */
+  peers?: PeerClients;
 }

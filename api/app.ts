@@ -5,13 +5,19 @@ import type { ApiContext } from './api-context';
 import { authGuards } from './auth';
 import { errorHandler } from './error-mapping';
 import { mountApiDocs, openApiDocument } from './openapi-document';
+import { createPeerClients } from './peer-clients';
 import { RouteBuilder } from './route-builder';
+import { agentRoutes } from './routes/agent.routes';
 import { compssRoutes } from './routes/compss.routes';
+import { internalRoutes } from './routes/internal.routes';
+import { notificationRoutes } from './routes/notification.routes';
+import { reportRoutes } from './routes/report.routes';
 import { instanceRoutes } from './routes/instances.routes';
 import { serviceRoutes } from './routes/service.routes';
 import { statusRoutes } from './routes/status.routes';
 
-export function createApp(context: ApiContext): express.Express {
+export function createApp(given: ApiContext): express.Express {
+  const context = { ...given, peers: given.peers ?? createPeerClients(given.config) };
   const { config, logger } = context;
   const app = express();
   app.disable('x-powered-by');
@@ -25,6 +31,10 @@ export function createApp(context: ApiContext): express.Express {
   serviceRoutes(routes, context);
   instanceRoutes(routes, context);
   compssRoutes(routes, context);
+  reportRoutes(routes, context);
+  notificationRoutes(routes, context);
+  agentRoutes(routes, context);
+  internalRoutes(routes, context);
   mountApiDocs(router, openApiDocument(routes.registry));
   app.use(router);
 

@@ -14,10 +14,13 @@ import {
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { LmConfig } from '../common/config';
 import { initialState } from '../workflows/instance-state';
+import { agentOperationWorkflow, type AgentOperationInput } from '../workflows/agent-operation.workflow';
 import {
   instanceQuery,
   notificationSignal,
+  notificationsInFlightQuery,
   restartUpdate,
+  selectionUpdate,
   startJobUpdate,
   startUpdate,
   stopUpdate,
@@ -30,6 +33,8 @@ import type { StartJobRequest } from '../workflows/model/compss-job';
 import type { ServiceInstanceInput } from '../workflows/model/input';
 import { instanceIdOf, type ServiceInstance, type TimelineEntry } from '../workflows/model/instance';
 import type { InstanceOperation } from '../workflows/model/operations';
+import type { SelectionOutcome } from '../workflows/model/peers';
+import type { DeployedWorkload } from '../activities/runtime/workload';
 import { SA_EXEC_TYPE, SA_SERVICE_ID, SA_SERVICE_NAME, SA_STATUS, SA_USER } from '../workflows/model/search-attributes';
 import { isTransitional, type InstanceStatus } from '../workflows/model/status';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
@@ -214,6 +219,9 @@ export class InstanceGateway {
   /** An update to a finished workflow looks like "not found"; tell a terminated instance from an unknown one. */
   private async closedOrMissing(uuid: string): Promise<Error> {
     const memo = await this.memoOf(this.handle(uuid));
+    if (memo?.status === 'forwarded') {
+      return conflict("operation refused: the service instance was forwarded to the leader's LM, which runs it now: operate it there");
+    }
     return conflict(`operation refused: the service instance is ${memo?.status ?? 'terminated'}; submit the service again to run it`);
   }
 
@@ -234,6 +242,34 @@ export class InstanceGateway {
       if (err instanceof WorkflowNotFoundError) throw notFound(`service instance ${uuid} not found or already terminated`);
       throw err;
     }
+  }
+
+  /** mF2C: waits until the instance knows where it runs (deployed here, forwarded, or failed to place). */
+  async awaitSelection(uuid: string): Promise<SelectionOutcome> {
+    return this.withDeadline(this.config.waitTimeoutMs, () => this.handle(uuid).executeUpdate(selectionUpdate));
+  }
+
+  /** Keys of the notifications the instance is handling (an identical one is merged into them). */
+  async notificationsInFlight(uuid: string): Promise<string[]> {
+    try {
+      return await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(notificationsInFlightQuery));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`service instance ${uuid} not found`);
+      throw err;
+    }
+  }
+
+  /** Runs steps on this agent's runtime for another LM; concurrent identical requests share one run. */
+  async runAgentOperation(workflowId: string, input: AgentOperationInput): Promise<DeployedWorkload> {
+    return this.withDeadline(this.config.waitTimeoutMs, () =>
+      this.client.workflow.execute(agentOperationWorkflow, {
+        workflowId,
+        taskQueue: WORKFLOW_TASK_QUEUE,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+      }),
+    );
   }
 
   async list(filter: ListFilter, pageSize: number, pageToken: string | null): Promise<InstancePage> {

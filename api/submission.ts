@@ -17,6 +17,9 @@ export function instanceUuid(idempotencyKey: string | undefined): string {
 }
 
 export function workflowInput(body: SubmitBody, service: Service, uuid: string, config: LmConfig): ServiceInstanceInput {
+  // DESIGN §7: standalone talks to the SLA Manager and User Management only when their URLs are set.
+  const sla = config.peers.slaManager !== null;
+  const userManagement = config.peers.userManagement !== null;
   return {
     uuid,
     service,
@@ -25,5 +28,6 @@ export function workflowInput(body: SubmitBody, service: Service, uuid: string, 
     agents: (body.agents_list ?? [{ agent_ip: config.hostIp }]).map((agent) => ({ agent_ip: agent.agent_ip })),
     device: { id: 'not-defined', ip: config.hostIp },
     settings: { agentTimeoutMs: config.agentTimeoutMs, allOrNothing: body.all_or_nothing },
+    ...(sla || userManagement ? { peers: { cimi: false, sla, userManagement } } : {}),
   };
 }

@@ -4,6 +4,7 @@
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createAgentActivities } from '../activities/agent-activities';
+import { createOrchestrationActivities } from '../activities/orchestration-activities';
 import type { LmConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
@@ -31,6 +32,8 @@ export async function createWorkers(
     namespace,
     taskQueue: WORKFLOW_TASK_QUEUE,
     ...(overrides.workflowBundle ? { workflowBundle: overrides.workflowBundle } : workflowSource()),
+    // Calls to the mF2C peers and other LMs run where the workflow is orchestrated.
+    activities: createOrchestrationActivities({ config, connection }),
     // Instances idle most of their life: a bounded cache keeps the worker small, evicted ones are replayed.
     maxCachedWorkflows: config.maxCachedWorkflows,
     shutdownGraceTime: '30 seconds',

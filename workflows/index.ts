@@ -1,2 +1,3 @@
 /** Entry point of the workflow bundle: every workflow type the worker registers. */
 export { serviceInstanceWorkflow } from './service-instance.workflow';
+export { agentOperationWorkflow } from './agent-operation.workflow';

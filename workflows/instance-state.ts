@@ -59,10 +59,15 @@ export function appendTimeline(state: InstanceState, entry: TimelineEntry): void
   }
 }
 
-/** Records a notification key; false when it was seen before (a duplicate to ignore). */
+/** Records a notification key as in flight; false when an identical one already is (it is merged into it). */
 export function rememberNotification(state: InstanceState, key: string): boolean {
   if (state.seenNotifications.includes(key)) return false;
   state.seenNotifications.push(key);
   if (state.seenNotifications.length > SEEN_NOTIFICATIONS_LIMIT) state.seenNotifications.shift();
   return true;
+}
+
+/** The notification is handled: an identical one arriving later is handled again. */
+export function forgetNotification(state: InstanceState, key: string): void {
+  state.seenNotifications = state.seenNotifications.filter((seen) => seen !== key);
 }

@@ -2,6 +2,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StartJobRequest } from './model/compss-job';
 import type { ServiceInstance, TimelineEntry } from './model/instance';
+import type { SelectionOutcome } from './model/peers';
 
 /** Updates answer with the instance as it is once the operation has settled. */
 export const startUpdate = defineUpdate<ServiceInstance>('start');
@@ -29,6 +30,12 @@ export interface Notification {
 }
 
 export const notificationSignal = defineSignal<[Notification]>('notification');
+
+/** Answers once the instance knows where it runs: deployed here, forwarded to the leader, or failed (mF2C). */
+export const selectionUpdate = defineUpdate<SelectionOutcome>('selection');
+
+/** Keys of the notifications being handled: an identical one sent now is merged. */
+export const notificationsInFlightQuery = defineQuery<string[]>('notifications-in-flight');
 
 export const instanceQuery = defineQuery<ServiceInstance>('instance');
 export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');

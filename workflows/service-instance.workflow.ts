@@ -1,19 +1,26 @@
 /**
  * The service-instance workflow (DESIGN §3): one durable workflow per instance. It deploys the service on
  * every agent in parallel, settles, then serves operations one at a time until it is terminated.
+ *
+ * mF2C steps (agent selection, leader forwarding, CIMI mirror, SLA agreement, UM accounting, notification
+ * reactions, remote agents over HTTP) run only when the input asks for them (`peers`, `mf2c`): a standalone
+ * instance issues exactly the commands it always did, so recorded histories replay unchanged.
  */
 import * as wf from '@temporalio/workflow';
 import type { CompssActivities } from '../activities/compss/compss-activities';
 import type { RuntimeActivities } from '../activities/runtime/runtime-activities';
 import type { WorkloadRef, WorkloadSpec } from '../activities/runtime/workload';
 import { describeFailure } from './failure-text';
-import { appendTimeline, initialState, rememberNotification } from './instance-state';
+import { appendTimeline, forgetNotification, initialState, newAgentEntry, rememberNotification } from './instance-state';
 import {
   instanceQuery,
   notificationSignal,
+  notificationsInFlightQuery,
   restartUpdate,
+  selectionUpdate,
   startJobUpdate,
   startUpdate,
+  type Notification,
   type StartJobResult,
   stopUpdate,
   terminateUpdate,
@@ -25,9 +32,18 @@ import type { ServiceInstanceInput } from './model/input';
 import type { AgentEntry, ServiceInstance, TimelineOutcome } from './model/instance';
 import { agentLabel } from './model/instance';
 import { operationRefusal, startJobRefusal, type InstanceOperation } from './model/operations';
+import { initialPeerState, type PeerState, type SelectionOutcome } from './model/peers';
 import { SA_AGENT_COUNT, SA_STATUS } from './model/search-attributes';
 import { deriveInstanceStatus, type InstanceStatus } from './model/status';
 import { agentTaskQueue } from './model/task-queues';
+import { ensureRoute, remoteAgentRuntime, routeOf, type AgentRuntime } from './mf2c/agent-routes';
+import { chooseAgents } from './mf2c/agent-selection-phase';
+import { syncAppsRunning } from './mf2c/apps-running';
+import { CimiMirror } from './mf2c/cimi-mirror';
+import type { AgentSteps, InstanceContext } from './mf2c/instance-context';
+import { forwardToLeader } from './mf2c/leader-forward';
+import { reactToUmWarning, rescale } from './mf2c/notification-reactions';
+import { syncAgreement, terminateAgreement } from './mf2c/sla-agreement';
 
 type Step = 'deploy' | 'start' | 'stop' | 'remove';
 
@@ -43,6 +59,8 @@ const AGENT_ACTIVITY_OPTIONS: wf.ActivityOptions = {
     nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
   },
 };
+
+const DEPLOY_HERE: SelectionOutcome = { outcome: 'deploy', message: 'the instance is deployed by this LM' };
 
 function nowIso(): string {
   return new Date().toISOString();
@@ -61,8 +79,24 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   const state = input.state ?? initialState(input, nowIso());
   const inst = state.instance;
   const { settings, service } = input;
-  let busy: InstanceOperation | 'deploy' | 'start-job' | null = null;
+  /** Any peer or mF2C step at all: false for standalone instances, whose commands must not change. */
+  const withPeers = input.mf2c !== undefined || input.peers?.cimi === true || input.peers?.sla === true || input.peers?.userManagement === true;
+  type Holder = InstanceOperation | 'deploy' | 'start-job' | 'scale' | 'um-warning';
+  let busy: Holder | null = null;
+
+  /**
+   * Takes the instance for one operation. Several waiters wake together when it frees: checking and taking
+   * in one synchronous step (after each wake-up) is what keeps operations from interleaving.
+   */
+  async function acquire(holder: Holder): Promise<void> {
+    while (busy !== null) await wf.condition(() => busy === null);
+    busy = holder;
+  }
   let terminateRequested = false;
+  /** Set once the first phase knows where the instance runs; a continued run already knows. */
+  let selection: SelectionOutcome | null = input.state === undefined ? null : DEPLOY_HERE;
+  /** The instance ended without running here (forwarded, or impossible to place): the workflow completes. */
+  let ended = false;
 
   function record(step: string, outcome: TimelineOutcome, message: string, agent?: string): void {
     const at = nowIso();
@@ -72,7 +106,17 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     else wf.log.info(message, { step, agent });
   }
 
-  /** Makes the state visible without a query: search attributes for filtering, memo for listing. */
+  const ctx: InstanceContext = {
+    input,
+    state,
+    inst,
+    record,
+    publish: () => publish(),
+    peerState: (): PeerState => (state.peers ??= initialPeerState()),
+  };
+  const mirror = new CimiMirror(ctx, input.peers?.cimi === true);
+
+  /** Makes the state visible without a query: search attributes for filtering, memo for listing, CIMI in mF2C. */
   function publish(): void {
     wf.upsertSearchAttributes([
       { key: SA_STATUS, value: inst.status },
@@ -81,6 +125,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     wf.upsertMemo({ instance: inst });
     const agents = inst.agents.map((a, i) => `${agentLabel(a, i)} ${a.status}`).join(', ');
     wf.setCurrentDetails(`**${inst.status}** — agents: ${agents || 'none'}`);
+    mirror.request();
   }
 
   function setStatus(status: InstanceStatus): void {
@@ -100,8 +145,16 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     publish();
   }
 
-  function activitiesFor(index: number, step: Step): RuntimeActivities {
+  /** The SLA agreement and UM's count follow whether the instance runs (DESIGN §3 order: SLA, then UM). */
+  async function syncPeers(): Promise<void> {
+    if (!withPeers) return;
+    await syncAgreement(ctx);
+    await syncAppsRunning(ctx);
+  }
+
+  function activitiesFor(index: number, step: Step): AgentRuntime {
     const agent = inst.agents[index];
+    if (routeOf(ctx, index) === 'http') return remoteAgentRuntime(ctx, index);
     return wf.proxyActivities<RuntimeActivities>({
       ...AGENT_ACTIVITY_OPTIONS,
       taskQueue: agentTaskQueue(agent.url),
@@ -128,7 +181,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   }
 
   /** Runs one step on one agent; a failure becomes the agent's status and error, never an exception. */
-  async function onAgent(index: number, step: Step, work: (acts: RuntimeActivities) => Promise<void>, failedAs: AgentEntry['status']): Promise<boolean> {
+  async function onAgent(index: number, step: Step, work: (acts: AgentRuntime) => Promise<void>, failedAs: AgentEntry['status']): Promise<boolean> {
     const agent = inst.agents[index];
     const label = agentLabel(agent, index);
     try {
@@ -145,6 +198,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
 
   async function deployAgent(index: number): Promise<boolean> {
     const agent = inst.agents[index];
+    if (withPeers) await ensureRoute(ctx, agent.url);
     return onAgent(index, 'deploy', async (acts) => {
       const deployed = await acts.deployWorkload(specOf(index));
       Object.assign(agent, deployed, { status: 'waiting' });
@@ -190,7 +244,43 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     }, 'error');
   }
 
+  const steps: AgentSteps = {
+    startAgent,
+    stopAgent,
+    removeAgent,
+    newAgent: (url) => ({ ...newAgentEntry(input.uuid, url, inst.agents.length, service), master_compss: inst.agents.length === 0 }),
+  };
+
   const eachAgent = (step: (index: number) => Promise<boolean>) => Promise.all(inst.agents.map((_, i) => step(i)));
+
+  /** mF2C: where the instance runs (spec/original-lm.md §8.2–§8.5); the API answers the submit from this. */
+  async function choosePlacement(): Promise<SelectionOutcome> {
+    if (input.mf2c === undefined) return DEPLOY_HERE;
+    record('select', 'info', `choosing agents for ${service.exec_type} "${service.name}" (num_agents ${service.num_agents}, agent_type ${service.agent_type})`);
+    const chosen = await chooseAgents(ctx, mirror);
+    if (chosen.kind === 'selected') return DEPLOY_HERE;
+    if (chosen.kind === 'failed') return { outcome: 'failed', message: chosen.message };
+    return forwardToLeader(ctx, chosen.rule);
+  }
+
+  /** The instance will not run here: forwarded (the leader owns its CIMI record now), or failed (record deleted). */
+  async function endWithout(outcome: SelectionOutcome): Promise<void> {
+    ended = true;
+    inst.agents = [];
+    if (outcome.outcome === 'forwarded') {
+      await mirror.close();
+      inst.status = 'forwarded';
+      inst.error = null;
+      record('forward', 'ok', outcome.message);
+    } else {
+      inst.status = 'error';
+      inst.error = outcome.message;
+      record('select', 'failed', outcome.message);
+      // As the original: the instance that cannot be placed is removed from CIMI.
+      await mirror.remove();
+    }
+    publish();
+  }
 
   async function deploy(): Promise<void> {
     setStatus('deploying');
@@ -201,33 +291,42 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
       // Failed agents keep their status and error: they are the reason for the `error`.
       await eachAgent((i) => (hasWorkload(inst.agents[i]) ? removeAgent(i) : Promise.resolve(true)));
     }
+    await syncPeers();
     settle('deploy');
   }
 
   async function start(): Promise<void> {
     setStatus('starting');
     await eachAgent((i) => (inst.agents[i].status === 'started' ? Promise.resolve(true) : startAgent(i)));
+    await syncPeers();
     settle('start');
   }
 
   async function stop(): Promise<void> {
     setStatus('stopping');
     await eachAgent(stopAgent);
+    await syncPeers();
     settle('stop');
   }
 
   async function restart(): Promise<void> {
     setStatus('stopping');
     await eachAgent(stopAgent);
+    await syncPeers();
     setStatus('starting');
     await eachAgent(startAgent);
+    await syncPeers();
     settle('restart');
   }
 
   async function terminate(): Promise<void> {
     setStatus('terminating');
+    if (withPeers) await terminateAgreement(ctx);
     await eachAgent(removeAgent);
+    await syncPeers();
     if (inst.agents.every((a) => a.status === 'terminated')) {
+      // CIMI forgets the instance once nothing of it remains (the original deletes it too).
+      if (withPeers) await mirror.remove();
       inst.status = 'terminated';
       inst.error = null;
       record('terminate', 'ok', 'terminated: every workload is removed');
@@ -243,14 +342,13 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   /** Operations never interleave: one runs, the rest were refused by their validator or wait here. */
   async function runOperation(operation: InstanceOperation): Promise<ServiceInstance> {
     if (operation === 'terminate') terminateRequested = true;
-    await wf.condition(() => busy === null);
-    const refusal = operationRefusal(operation, inst.status);
-    if (refusal !== null) {
-      record(operation, 'rejected', refusal);
-      throw wf.ApplicationFailure.create({ type: FailureType.OperationRefused, message: refusal, nonRetryable: true });
-    }
-    busy = operation;
+    await acquire(operation);
     try {
+      const refusal = operationRefusal(operation, inst.status);
+      if (refusal !== null) {
+        record(operation, 'rejected', refusal);
+        throw wf.ApplicationFailure.create({ type: FailureType.OperationRefused, message: refusal, nonRetryable: true });
+      }
       record(operation, 'info', `${operation} requested`);
       await bodies[operation]();
     } finally {
@@ -283,14 +381,13 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   }
 
   async function startJob(job: StartJobRequest): Promise<StartJobResult> {
-    await wf.condition(() => busy === null);
-    const refusal = jobRefusal();
-    if (refusal !== null) {
-      record('start-job', 'rejected', refusal);
-      throw wf.ApplicationFailure.create({ type: FailureType.OperationRefused, message: refusal, nonRetryable: true });
-    }
-    busy = 'start-job';
+    await acquire('start-job');
     try {
+      const refusal = jobRefusal();
+      if (refusal !== null) {
+        record('start-job', 'rejected', refusal);
+        throw wf.ApplicationFailure.create({ type: FailureType.OperationRefused, message: refusal, nonRetryable: true });
+      }
       const index = masterIndex();
       const master = inst.agents[index];
       const resources = inst.agents.filter((a) => a.status === 'started').map((a) => ({ ip: a.url, port: a.ports[0] }));
@@ -322,9 +419,36 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     }
   }
 
+  /** QoS and UM reactions change agents: they wait their turn like operations, then settle the instance. */
+  async function reactTo(notification: Notification): Promise<void> {
+    const { type, data } = notification;
+    if (type === 'sla_notification') {
+      record(type, 'info', 'recorded; no lifecycle change (the Service Manager reacts to SLA violations with qos_enforcement)');
+      return;
+    }
+    await acquire(type === 'qos_enforcement' ? 'scale' : 'um-warning');
+    try {
+      if (terminateRequested || (inst.status !== 'started' && inst.status !== 'degraded')) {
+        record(type, 'info', `ignored: the instance is ${terminateRequested ? 'being terminated' : inst.status}`);
+        return;
+      }
+      if (type === 'qos_enforcement') await rescale(ctx, steps, Number(data.num_agents));
+      else if (!(await reactToUmWarning(ctx, steps, data))) return;
+      await syncPeers();
+      settle(type);
+    } finally {
+      busy = null;
+    }
+  }
+
   // Handlers first, before any await, so no message arrives to a missing handler.
   wf.setHandler(instanceQuery, () => inst);
   wf.setHandler(timelineQuery, () => state.timeline);
+  wf.setHandler(notificationsInFlightQuery, () => state.seenNotifications);
+  wf.setHandler(selectionUpdate, async () => {
+    await wf.condition(() => selection !== null);
+    return selection ?? DEPLOY_HERE;
+  });
   const updates = { start: startUpdate, stop: stopUpdate, restart: restartUpdate, terminate: terminateUpdate };
   for (const operation of Object.keys(updates) as InstanceOperation[]) {
     wf.setHandler(updates[operation], () => runOperation(operation), { validator: () => validate(operation) });
@@ -337,26 +461,40 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
       if (refusal !== null) throw new Error(refusal);
     },
   });
-  wf.setHandler(notificationSignal, (notification) => {
+  wf.setHandler(notificationSignal, async (notification) => {
     if (!rememberNotification(state, notification.key)) {
-      record(notification.type, 'info', `duplicate ${notification.type} ignored`);
+      record(notification.type, 'info', `an identical ${notification.type} is being handled: merged into it`);
       return;
     }
     record(notification.type, 'info', `${notification.type} received: ${JSON.stringify(notification.data)}`);
+    try {
+      await reactTo(notification);
+    } finally {
+      forgetNotification(state, notification.key);
+    }
   });
 
   if (input.state === undefined) {
     busy = 'deploy';
     try {
-      await deploy();
+      const placement = await choosePlacement();
+      if (placement.outcome === 'deploy') {
+        selection = placement;
+        await deploy();
+      } else {
+        // The submit is answered once the instance has ended (its CIMI record deleted or handed over).
+        await endWithout(placement);
+        selection = placement;
+      }
     } finally {
       busy = null;
     }
   }
 
-  await wf.condition(() => inst.status === 'terminated' || (busy === null && wf.workflowInfo().continueAsNewSuggested));
+  await wf.condition(() => ended || inst.status === 'terminated' || (busy === null && wf.workflowInfo().continueAsNewSuggested));
   await wf.condition(wf.allHandlersFinished);
-  if (inst.status === 'terminated') return inst;
+  await mirror.flush();
+  if (ended || inst.status === 'terminated') return inst;
   record('continue-as-new', 'info', 'history is long: continuing as a new run with the same state');
   return wf.continueAsNew<typeof serviceInstanceWorkflow>({ ...input, state });
 }

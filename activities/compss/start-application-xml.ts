@@ -9,7 +9,7 @@ export function escapeXml(text: string): string {
 }
 
 /** The fixed description COMPSs expects for an agent resource (values as the original sends them). */
-function externalResource({ ip, port }: CompssResource): string {
+export function externalResource({ ip, port }: CompssResource): string {
   return (
     '<externalResource>' +
     '<adaptor>es.bsc.compss.agent.rest.master.Adaptor</adaptor>' +

@@ -47,7 +47,8 @@ const OperationResponse = okEnvelope('OperationResponse', { service_instance: Se
 const TerminateAllResponse = okEnvelope('TerminateAllResponse', { result: z.string(), service_instances: z.array(z.string()) });
 const TimelineResponse = okEnvelope('TimelineResponse', { service_instance_id: z.string(), timeline: z.array(TimelineEntrySchema) });
 
-const DEFAULT_LIST_STATUSES = INSTANCE_STATUSES.filter((status) => status !== 'terminated');
+/** Forwarded instances run at the leader's LM, which lists them. */
+const DEFAULT_LIST_STATUSES = INSTANCE_STATUSES.filter((status) => status !== 'terminated' && status !== 'forwarded');
 
 function statusesParam(raw: string | undefined): InstanceStatus[] {
   if (raw === undefined) return [...DEFAULT_LIST_STATUSES];

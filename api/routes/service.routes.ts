@@ -9,10 +9,17 @@ import { WaitQuerySchema } from '../schemas/operation.schema';
 import { SubmitBodySchema } from '../schemas/submit.schema';
 import { instanceUuid, workflowInput } from '../submission';
 import { composeSubmitProblem } from '../compose-precheck';
+import { submitInMf2c } from '../mf2c-submission';
+import type { PeerClients } from '../peer-clients';
+import { z } from 'zod';
 
 const SubmitResponse = okEnvelope('SubmitResponse', { service_instance: ServiceInstanceSchema });
+const ForwardedResponse = okEnvelope('ForwardedToLeaderResponse', {
+  service_instance_id: z.string().meta({ description: "The instance, now run by the leader's LM under the same id" }),
+});
 
-export function serviceRoutes(routes: RouteBuilder, { config, gateway, dockerProbe, supportedExecTypes }: ApiContext): void {
+export function serviceRoutes(routes: RouteBuilder, context: ApiContext & { peers: PeerClients }): void {
+  const { config, gateway, dockerProbe, supportedExecTypes } = context;
   routes.add(
     {
       method: 'post',
@@ -20,20 +27,34 @@ export function serviceRoutes(routes: RouteBuilder, { config, gateway, dockerPro
       summary: 'Submit a service: deploys it on its agents and returns the new service instance',
       description:
         'Answers at once with status `deploying`; with `?wait=true`, once the instance has settled (`started`, ' +
-        '`degraded` or `error`). Send an `Idempotency-Key` header to make a retried submit return the same instance.',
+        '`degraded` or `error`). Send an `Idempotency-Key` header to make a retried submit return the same instance ' +
+        '(standalone mode; in mF2C mode the id is CIMI\'s and each submit makes a new instance).\n\n' +
+        'mF2C mode (LM_MODE=MF2C): `service_id` names a service in CIMI; without `agents_list` the Recommender proposes ' +
+        'agents; User Management, the Service Manager and each agent\'s runtime filter them; the answer comes once the ' +
+        'agents are chosen. With too few agents the request goes to the leader\'s LM (200 with `service_instance_id`), ' +
+        'or fails with 503 when there is no leader. A Recommender that does not answer fails the submit (503).',
       tag: 'service',
       access: 'client',
       body: SubmitBodySchema,
       query: WaitQuerySchema,
       responses: {
-        200: { description: 'Accepted (or settled, with wait=true)', schema: SubmitResponse },
+        200: { description: "Accepted (or settled, with wait=true); mF2C: or forwarded to the leader's LM", schema: z.union([SubmitResponse, ForwardedResponse]) },
         202: { description: 'wait=true, but the instance had not settled within LM_WAIT_TIMEOUT_S', schema: SubmitResponse },
         400: { description: 'Malformed JSON, missing or invalid parameters, invalid service (incl. an unreachable or refused compose file)' },
+        404: { description: 'mF2C: service_id (or a forwarded service_instance_id) is not in CIMI' },
         501: { description: 'The exec_type is not supported by this LM' },
-        503: { description: 'Temporal or Docker cannot be reached' },
+        502: { description: 'mF2C: CIMI refused what the LM sent it' },
+        503: { description: 'Temporal or Docker cannot be reached; mF2C: a peer is down, or too few agents and no leader to forward to' },
       },
     },
     async ({ body, query, req }, res) => {
+      if (config.mode === 'mf2c') {
+        await submitInMf2c(context, body, query.wait, res);
+        return;
+      }
+      if (body.service_instance_id !== undefined) {
+        throw badRequest('service_instance_id is set by a child LM forwarding to its leader in mF2C mode; leave it out');
+      }
       if (!body.service) {
         throw badRequest(
           'STANDALONE mode takes the service inline: send "service" (a "service_id" needs CIMI, i.e. LM_MODE=MF2C)',

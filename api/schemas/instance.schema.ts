@@ -37,6 +37,11 @@ export const ServiceInstanceSchema = z
     updated: z.string(),
     agents: z.array(AgentEntrySchema),
     error: z.string().nullable().meta({ description: 'Why the instance is `error` or `degraded`' }),
+    agreement_error: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: 'Why the SLA agreement could not be created, started, stopped or terminated (the instance runs anyway)' }),
   })
   .meta({ id: 'ServiceInstance' });
 

@@ -19,6 +19,21 @@ afterAll(async () => {
   await lm?.stop();
 });
 
+/** Every "requested" operation finishes before the next one starts: operations never interleave. */
+async function expectNoInterleaving(uuid: string): Promise<void> {
+  const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{ message?: string }>;
+  let running: string | null = null;
+  for (const { message = '' } of timeline) {
+    const requested = /^(\w+) requested$/.exec(message);
+    if (requested) {
+      expect({ started: requested[1], whileRunning: running }).toEqual({ started: requested[1], whileRunning: null });
+      running = requested[1];
+    } else if (/ finished: the instance is |^terminated: /.test(message) || /^terminate is incomplete/.test(message)) {
+      running = null;
+    }
+  }
+}
+
 async function settled(uuid: string): Promise<ServiceInstance> {
   return eventually('the instance to settle', async () => {
     const instance = await getInstance(lm.api, uuid);
@@ -46,6 +61,7 @@ test('start / stop / restart fired together: each is applied or refused, and the
   }
   // Every accepted operation left exactly one "requested" entry, and none overlapped another.
   const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{ step: string; message?: string }>;
+  await expectNoInterleaving(uuid);
   const requested = timeline.filter((e) => e.message?.endsWith('requested')).length;
   const finished = timeline.filter((e) => e.message?.includes('finished: the instance is')).length;
   expect(finished).toBe(requested + 1); // +1: the deploy
@@ -64,6 +80,7 @@ test('terminate fired together with other operations wins in the end: nothing is
   expect(terminations).toHaveLength(1);
 
   const instance = await settled(uuid);
+  await expectNoInterleaving(uuid);
   expect(instance.status).toBe('terminated');
   expect(await containersOf(uuid)).toHaveLength(0);
 });

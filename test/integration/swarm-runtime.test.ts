@@ -16,6 +16,7 @@ import { docker } from '../support/docker-state';
 import { useSwarm, type SwarmLease } from '../support/swarm';
 import { inspectService, removeServicesOf, runningContainersOf, serviceContainers, servicesOf, untilRunning } from '../support/swarm-state';
 import { ensureExitingImage } from '../support/test-images';
+import { eventually } from '../support/eventually';
 import { refOf, workloadSpec } from '../support/workload-spec';
 
 const SOCKET = 'unix:///var/run/docker.sock';
@@ -69,7 +70,9 @@ test('deploy, start, stop, start, remove: each step is what Docker shows', async
   // Port rule: 80 is remapped from 20001 up; 10090 is kept; Docker publishes exactly that (ingress).
   expect(deployed.ports[0]).toBeGreaterThanOrEqual(20001);
   expect(deployed.ports[1]).toBe(10090);
-  expect(service?.Endpoint?.Ports).toEqual([
+  // The swarm allocator fills in the endpoint shortly after creation.
+  const endpoint = await eventually('the service endpoint', async () => (await inspectService(spec.name))?.Endpoint?.Ports);
+  expect(endpoint).toEqual([
     expect.objectContaining({ TargetPort: 80, PublishedPort: deployed.ports[0], PublishMode: 'ingress' }),
     expect.objectContaining({ TargetPort: 10090, PublishedPort: 10090, PublishMode: 'ingress' }),
   ]);

@@ -9,8 +9,10 @@ export const FailureType = {
   RuntimeUnavailable: 'RuntimeUnavailable',
   /** A peer answered 4xx: retrying would not help. */
   PeerRejected: 'PeerRejected',
-  /** A peer is down or answered 5xx; retried. */
+  /** A peer is down or answered 5xx; retried. For a call that is not idempotent: it was not applied. */
   PeerUnavailable: 'PeerUnavailable',
+  /** A call that is not idempotent may or may not have been applied (timeout after sending): never resent. */
+  PeerOutcomeUnknown: 'PeerOutcomeUnknown',
   /** The agent has no LM worker and no reachable LM. */
   AgentUnreachable: 'AgentUnreachable',
   /** The runtime does not support what was asked on this agent. */
@@ -28,6 +30,7 @@ export const NON_RETRYABLE_FAILURES: string[] = [
   FailureType.InvalidSpec,
   FailureType.ImageNotFound,
   FailureType.PeerRejected,
+  FailureType.PeerOutcomeUnknown,
   FailureType.AgentUnreachable,
   FailureType.NotSupported,
   FailureType.WorkloadExited,

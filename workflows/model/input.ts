@@ -1,5 +1,6 @@
 /** What starts a service-instance workflow, and what a continued run carries over (plain JSON). */
 import type { ServiceInstance, TimelineEntry } from './instance';
+import type { PeerState, PeerSwitches, Mf2cContext } from './peers';
 import type { Service } from './service';
 
 export interface AgentRequest {
@@ -18,8 +19,10 @@ export interface InstanceState {
   timeline: TimelineEntry[];
   /** Entries dropped from the front of the timeline to keep the state small. */
   timelineDropped: number;
-  /** Keys of notifications already handled, newest last. */
+  /** Keys of the notifications being handled (identical ones arriving meanwhile are merged), newest last. */
   seenNotifications: string[];
+  /** What the instance holds at its mF2C peers (UM count, SLA agreement, agent routes); absent without peers. */
+  peers?: PeerState;
 }
 
 export interface ServiceInstanceInput {
@@ -30,6 +33,10 @@ export interface ServiceInstanceInput {
   agents: AgentRequest[];
   device: { id: string; ip: string };
   settings: WorkflowSettings;
+  /** Peers this instance talks to; absent (standalone without peer URLs, recorded histories): none. */
+  peers?: PeerSwitches;
+  /** mF2C mode only: how agents are chosen and where a request goes when there are not enough. */
+  mf2c?: Mf2cContext;
   /** Present in a continued run: the state of the previous run. */
   state?: InstanceState;
 }

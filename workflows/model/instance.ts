@@ -39,6 +39,8 @@ export interface ServiceInstance {
   agents: AgentEntry[];
   /** The last failure that made the instance `error` or `degraded`; null otherwise. */
   error: string | null;
+  /** Why the SLA agreement could not be created, started, stopped or terminated; absent or null when fine. */
+  agreement_error?: string | null;
 }
 
 export type TimelineOutcome = 'ok' | 'failed' | 'info' | 'rejected';

@@ -24,6 +24,7 @@ const ALLOWED_FROM: Readonly<Record<InstanceOperation, readonly InstanceStatus[]
 /** Null when `operation` may run now, else the reason it may not, phrased for the API user. */
 export function operationRefusal(operation: InstanceOperation, status: InstanceStatus): string | null {
   if (ALLOWED_FROM[operation].includes(status)) return null;
+  if (status === 'forwarded') return "the service instance was forwarded to the leader's LM, which runs it now: operate it there";
   if (status === 'terminated' || status === 'terminating') {
     return `the service instance is ${status}; submit the service again to run it`;
   }

@@ -11,6 +11,8 @@ export const INSTANCE_STATUSES = [
   'terminating',
   'terminated',
   'error',
+  /** mF2C: not enough agents here, so the leader's LM took the instance over (same id). */
+  'forwarded',
 ] as const;
 export type InstanceStatus = (typeof INSTANCE_STATUSES)[number];
 

@@ -1,0 +1,44 @@
+/** How a peer's answer is classified: 4xx rejected, 5xx unavailable, and ambiguous failures of non-idempotent calls. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApplicationFailure } from '@temporalio/common';
+import { callPeer } from '../../../activities/peers/http-peer';
+
+let server: http.Server;
+let base: string;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    if (req.url === '/slow') return void setTimeout(() => res.end('late'), 2_000);
+    const status = Number(req.url?.slice(1)) || 200;
+    res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ message: `answer ${status}` }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+async function typeOf(path: string, idempotent: boolean, url = `${base}${path}`): Promise<string> {
+  try {
+    await callPeer({ peer: 'the peer', method: 'put', url, timeoutMs: 300, idempotent });
+    return 'ok';
+  } catch (err) {
+    return err instanceof ApplicationFailure ? `${err.type}${err.nonRetryable ? ' (final)' : ''}: ${err.message}` : String(err);
+  }
+}
+
+test('2xx is an answer, 4xx is rejected with the peer\'s words, 5xx is unavailable', async () => {
+  expect(await typeOf('/204', true)).toBe('ok');
+  expect(await typeOf('/404', true)).toMatch(/^PeerRejected \(final\): the peer \(PUT .*\/404\) answered 404: \{"message":"answer 404"\}/);
+  expect(await typeOf('/503', false)).toMatch(/^PeerUnavailable: .*answered 503/);
+});
+
+test('refused connections were never sent; a timeout of a non-idempotent call may have been applied', async () => {
+  expect(await typeOf('', false, 'http://127.0.0.1:1/x')).toMatch(/^PeerUnavailable: .*ECONNREFUSED/);
+  expect(await typeOf('/slow', false)).toMatch(/^PeerOutcomeUnknown \(final\): .*not resent/);
+  expect(await typeOf('/slow', true)).toMatch(/^PeerUnavailable: /);
+});
