@@ -1,9 +1,11 @@
 /** What the routes need: configuration and the gateways to Temporal and Docker. */
+import type { Client } from '@temporalio/client';
+import { SUPPORTED_EXEC_TYPES } from '../activities/supported-exec-types';
 import type { LmConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import type { ExecType } from '../workflows/model/service';
-import type { DockerProbe } from './docker-probe';
-import type { InstanceGateway } from './instance-gateway';
+import { DockerProbe } from './docker-probe';
+import { InstanceGateway } from './instance-gateway';
 import type { PeerClients } from './peer-clients';
 
 export interface ApiContext {
@@ -15,4 +17,15 @@ export interface ApiContext {
   supportedExecTypes: ExecType[];
   /** CIMI and User Management as the API asks them; built from `config` when absent. */
   peers?: PeerClients;
+}
+
+/** The context of a running API: one Temporal client, the local Docker engine, this LM's runtimes. */
+export function createApiContext(config: LmConfig, logger: Logger, client: Client): ApiContext {
+  return {
+    config,
+    logger,
+    gateway: new InstanceGateway(client, config),
+    dockerProbe: new DockerProbe(config.docker.socket),
+    supportedExecTypes: SUPPORTED_EXEC_TYPES,
+  };
 }

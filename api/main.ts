@@ -3,10 +3,8 @@ import { Client, Connection } from '@temporalio/client';
 import { ConfigError, loadConfig } from '../common/config';
 import { createLogger } from '../common/logger';
 import { ensureSearchAttributes } from '../common/search-attribute-registration';
+import { createApiContext } from './api-context';
 import { createApp } from './app';
-import { DockerProbe } from './docker-probe';
-import { InstanceGateway } from './instance-gateway';
-import { SUPPORTED_EXEC_TYPES } from '../activities/supported-exec-types';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,13 +16,7 @@ async function main(): Promise<void> {
   ensureSearchAttributes(connection, namespace).catch((err: unknown) =>
     logger.warn({ err: String(err) }, 'could not register search attributes yet; the worker will'),
   );
-  const app = createApp({
-    config,
-    logger,
-    gateway: new InstanceGateway(client, config),
-    dockerProbe: new DockerProbe(config.docker.socket),
-    supportedExecTypes: SUPPORTED_EXEC_TYPES,
-  });
+  const app = createApp(createApiContext(config, logger, client));
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port, temporal: address, namespace, mode: config.mode }, 'LM API listening');
   });

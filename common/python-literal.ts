@@ -2,6 +2,7 @@
  * Python literals (`repr()` of dicts, lists, strings, numbers, True/False/None): the original LMs put their
  * `agent` and `service` fields in this form and read them back with `ast.literal_eval` (spec/original-lm.md §6).
  * We parse what old LMs answer, and answer old LMs in the same form, so both generations interoperate.
+ * Dicts keep insertion order (Python 3.7+); safe integers print as ints, other numbers as Python floats.
  */
 
 export class PythonLiteralError extends Error {
@@ -13,18 +14,23 @@ export function toPythonLiteral(value: unknown): string {
   if (value === true) return 'True';
   if (value === false) return 'False';
   if (typeof value === 'string') return pythonString(value);
-  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : Number.isFinite(value) ? String(value) : 'None';
+  if (typeof value === 'number') return pythonNumber(value);
+  if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map(toPythonLiteral).join(', ')}]`;
+  if (value instanceof Date) return pythonString(value.toISOString());
   if (typeof value === 'object') {
-    const items = Object.entries(value as Record<string, unknown>)
+    const items = Object.entries(value)
       .filter(([, v]) => v !== undefined)
       .map(([k, v]) => `${pythonString(k)}: ${toPythonLiteral(v)}`);
     return `{${items.join(', ')}}`;
   }
-  return pythonString(String(value));
+  throw new TypeError(`toPythonLiteral: cannot represent a ${typeof value}`);
 }
 
-/** Single quotes unless the text has a ' and no ", like repr(str). */
+/** Characters Python's str.isprintable() rejects (besides ASCII controls): separators, format, unassigned... */
+const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
+/** Single quotes unless the text has a ' and no ", exactly like repr(str). */
 function pythonString(text: string): string {
   const quote = text.includes("'") && !text.includes('"') ? '"' : "'";
   let out = quote;
@@ -34,10 +40,37 @@ function pythonString(text: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
+    else if (code < 0x20 || code === 0x7f) out += `\\x${hex(code, 2)}`;
+    else if (code < 0x7f || ch === ' ' || !NOT_PRINTABLE.test(ch)) out += ch;
+    else if (code <= 0xff) out += `\\x${hex(code, 2)}`;
+    else if (code <= 0xffff) out += `\\u${hex(code, 4)}`;
+    else out += `\\U${hex(code, 8)}`;
   }
   return out + quote;
+}
+
+function hex(code: number, width: number): string {
+  return code.toString(16).padStart(width, '0');
+}
+
+/** Python's float repr: shortest round-trip digits, scientific when the exponent is < -4 or >= 16. */
+function pythonNumber(n: number): string {
+  if (Number.isNaN(n)) return 'nan';
+  if (!Number.isFinite(n)) return n > 0 ? 'inf' : '-inf';
+  // Beyond 2^53 a JS number has lost any int-ness it had: print it as the float it is.
+  if (Number.isSafeInteger(n)) return String(n);
+  const [mantissa = '', exp = '0'] = Math.abs(n).toExponential().split('e');
+  const digits = mantissa.replace('.', '');
+  const decpt = Number(exp) + 1;
+  const sign = n < 0 ? '-' : '';
+  if (decpt > 16 || decpt < -3) {
+    const e = decpt - 1;
+    const body = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${body}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
+  }
+  if (decpt <= 0) return `${sign}0.${'0'.repeat(-decpt)}${digits}`;
+  if (decpt >= digits.length) return `${sign}${digits}${'0'.repeat(decpt - digits.length)}.0`;
+  return `${sign}${digits.slice(0, decpt)}.${digits.slice(decpt)}`;
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '\\': '\\', "'": "'", '"': '"', '0': '\0', a: '\x07', b: '\b', f: '\f', v: '\v' };

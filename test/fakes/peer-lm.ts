@@ -7,7 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import express, { type Request, type Response } from 'express';
 import { type FakeServer, type FakeServerOptions, startFakeServer } from './fake-server';
 import { clone, isRecord, type JsonObject } from './json-values';
-import { toPythonLiteral } from './python-literal';
+import { toPythonLiteral } from '../../common/python-literal';
 
 const PREFIX = '/api/v2/lm';
 const COMPSS_PORT = 46100;

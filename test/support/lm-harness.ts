@@ -7,10 +7,8 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
 import axios, { type AxiosInstance } from 'axios';
+import { createApiContext } from '../../api/api-context';
 import { createApp } from '../../api/app';
-import { DockerProbe } from '../../api/docker-probe';
-import { InstanceGateway } from '../../api/instance-gateway';
-import { SUPPORTED_EXEC_TYPES } from '../../activities/supported-exec-types';
 import { loadConfig, type LmConfig } from '../../common/config';
 import { createLogger } from '../../common/logger';
 import { ensureSearchAttributes } from '../../common/search-attribute-registration';
@@ -75,13 +73,7 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
   }
   const running: Array<Promise<void>> = workers.map((worker) => worker.run());
 
-  const app = createApp({
-    config,
-    logger,
-    gateway: new InstanceGateway(client, config),
-    dockerProbe: new DockerProbe(config.docker.socket),
-    supportedExecTypes: SUPPORTED_EXEC_TYPES,
-  });
+  const app = createApp(createApiContext(config, logger, client));
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
   });

@@ -1,5 +1,5 @@
 /** Which operation the current instance status allows (DESIGN §3); the update validators use this. */
-import type { InstanceStatus } from './status';
+import { INSTANCE_STATUSES, type InstanceStatus } from './status';
 
 export const INSTANCE_OPERATIONS = ['start', 'stop', 'restart', 'terminate'] as const;
 export type InstanceOperation = (typeof INSTANCE_OPERATIONS)[number];
@@ -9,16 +9,7 @@ const ALLOWED_FROM: Readonly<Record<InstanceOperation, readonly InstanceStatus[]
   stop: ['started', 'degraded', 'error'],
   restart: ['started', 'degraded', 'stopped', 'error'],
   // Terminate waits for a running operation instead of being refused: it must always be possible.
-  terminate: [
-    'created-not-initialized',
-    'deploying',
-    'started',
-    'degraded',
-    'starting',
-    'stopping',
-    'stopped',
-    'error',
-  ],
+  terminate: INSTANCE_STATUSES.filter((status) => status !== 'terminating' && status !== 'terminated' && status !== 'forwarded'),
 };
 
 /** Null when `operation` may run now, else the reason it may not, phrased for the API user. */

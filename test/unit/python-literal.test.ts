@@ -1,4 +1,4 @@
-import { toPythonLiteral } from '../../fakes/python-literal';
+import { toPythonLiteral } from '../../common/python-literal';
 
 describe('toPythonLiteral', () => {
   it('prints an agent dict exactly as Python repr() does (checked against CPython 3)', () => {
