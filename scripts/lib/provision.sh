@@ -19,14 +19,19 @@ lm_as_root() {
 # Installs the Debian packages that are missing (one apt-get update at most).
 lm_ensure_packages() {
   local missing=() pkg
-  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  # "install ok installed" only: a removed package leaves its config files and still answers dpkg -s.
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   command -v apt-get >/dev/null 2>&1 || lm_die "missing packages ${missing[*]} and no apt-get to install them"
+  mkdir -p "$LM_DATA_DIR"
   lm_log "installing Debian packages: ${missing[*]}"
   lm_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null \
     || lm_die "apt-get update failed"
-  lm_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null \
-    || lm_die "apt-get install ${missing[*]} failed"
+  lm_as_root env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 \
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>"$LM_DATA_DIR/apt.log" \
+    || { cat "$LM_DATA_DIR/apt.log" >&2; lm_die "apt-get install ${missing[*]} failed"; }
 }
 
 lm_docker_answers() { docker info >/dev/null 2>&1; }
