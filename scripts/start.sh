@@ -27,7 +27,9 @@ done
 curl -sf "http://127.0.0.1:${LM_PORT:-46000}/api/v2" >/dev/null 2>&1 \
   || { tail -n 20 "$LM_DATA_DIR/logs/api.log" >&2; lm_die "the LM API did not come up (see $LM_DATA_DIR/logs/api.log)"; }
 
-lm_log "Lifecycle Manager is running (mode: $([ "$STANDALONE_MODE" = True ] && echo STANDALONE || echo "${LM_MODE:-MF2C}"))"
+mode="${LM_MODE:-}"
+[ -n "$mode" ] || mode=$([ "$(echo "$STANDALONE_MODE" | tr '[:upper:]' '[:lower:]')" = false ] && echo MF2C || echo STANDALONE)
+lm_log "Lifecycle Manager is running (mode: $mode)"
 lm_log "  REST API      http://localhost:${LM_PORT:-46000}/api/v2   (docs: /api/v2/lm.html)"
 [ -n "$LM_TEMPORAL_STARTED" ] && lm_log "  Temporal UI   http://localhost:${LM_TEMPORAL_UI_PORT:-8233}"
 lm_log "  logs          $LM_DATA_DIR/logs/{worker,api,temporal}.log"
