@@ -45,7 +45,10 @@ lm_ensure_docker() {
   lm_docker_answers && return 0
   mkdir -p "$LM_DATA_DIR/logs"
   lm_log "starting dockerd (log: $LM_DATA_DIR/logs/dockerd.log)"
-  lm_as_root dockerd >"$LM_DATA_DIR/logs/dockerd.log" 2>&1 &
+  # Started directly (not through a function, whose subshell would be the pid we remember and kill).
+  if [ "$(id -u)" = 0 ]; then dockerd >"$LM_DATA_DIR/logs/dockerd.log" 2>&1 &
+  else sudo dockerd >"$LM_DATA_DIR/logs/dockerd.log" 2>&1 &
+  fi
   LM_STARTED_PIDS+=("$!")
   local i
   for i in $(seq 1 120); do
