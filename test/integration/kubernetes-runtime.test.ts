@@ -2,7 +2,6 @@
  * The kubernetes runtime through the real @kubernetes/client-node against the fake Kubernetes API server
  * (no cluster can run on these machines): the exact calls and bodies, adoption, and every failure class.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import { KubernetesRuntime, type KubernetesRuntimeOptions } from '../../activities/runtime/kubernetes/kubernetes-runtime';
 import type { WorkloadSpec } from '../../activities/runtime/workload';
 import { FailureType } from '../../workflows/model/failures';
@@ -10,6 +9,7 @@ import { startFakeKubernetesApi, type FakeKubernetesApi } from '../fakes/kuberne
 import { forbidden } from '../fakes/kubernetes-status';
 import { DEPLOYMENTS, SERVICES } from '../fakes/kubernetes-store';
 import { eventually } from '../support/eventually';
+import { rejection } from '../support/rejection';
 import { refOf, workloadSpec } from '../support/workload-spec';
 
 let fake: FakeKubernetesApi;
@@ -38,16 +38,6 @@ function k8sSpec(overrides: Parameters<typeof workloadSpec>[0] = { exec_type: 'k
   return workloadSpec({ exec: 'nginx:1.27', ...overrides }, agent);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a failure, the call succeeded');
-    },
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
 
 const DEPLOYMENTS_PATH = '/apis/apps/v1/namespaces/default/deployments';
 const SERVICES_PATH = '/api/v1/namespaces/default/services';

@@ -4,7 +4,6 @@
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { ApplicationFailure } from '@temporalio/common';
 import express from 'express';
 import { LABEL_INSTANCE } from '../../activities/runtime/labels';
 import { SwarmRuntime } from '../../activities/runtime/swarm/swarm-runtime';
@@ -17,6 +16,7 @@ import { useSwarm, type SwarmLease } from '../support/swarm';
 import { inspectService, removeServicesOf, runningContainersOf, serviceContainers, servicesOf, untilRunning } from '../support/swarm-state';
 import { ensureExitingImage } from '../support/test-images';
 import { eventually } from '../support/eventually';
+import { rejection } from '../support/rejection';
 import { refOf, workloadSpec } from '../support/workload-spec';
 
 const SOCKET = 'unix:///var/run/docker.sock';
@@ -44,16 +44,6 @@ function swarmSpec(service: Parameters<typeof workloadSpec>[0]) {
   return spec;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await promise.then(
-    () => {
-      throw new Error('expected a failure, the call succeeded');
-    },
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure)) throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
 
 test('deploy, start, stop, start, remove: each step is what Docker shows', async () => {
   const spec = swarmSpec({ exec_type: 'docker-swarm', exec_ports: [80, 10090], num_agents: 2 });
