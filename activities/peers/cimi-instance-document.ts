@@ -9,21 +9,18 @@ export type CimiAgent = Pick<AgentEntry, 'url' | 'device_id' | 'app_type' | 'por
   status: string;
 };
 
-export interface CimiInstanceDocument {
+/** The instance's schema keys; `status` and `service_type` widen to what other writers may have stored. */
+export type CimiInstanceDocument = Pick<
+  ServiceInstance,
+  'user' | 'device_id' | 'device_ip' | 'parent_device_id' | 'parent_device_ip' | 'service' | 'agreement'
+> & {
   id?: string;
-  user: string;
-  device_id: string;
-  device_ip: string;
-  parent_device_id: string;
-  parent_device_ip: string;
-  service: string;
-  agreement: string;
   status: string;
   service_type: string;
   agents: CimiAgent[];
   acl: { owner: { principal: string; type: string }; rules: Array<{ principal: string; type: string; right: string }> };
   [key: string]: unknown;
-}
+};
 
 /** Non-blank, as CIMI requires of every string key. */
 const orDefault = (value: string): string => (value.trim() === '' ? 'not-defined' : value);
