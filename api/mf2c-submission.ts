@@ -21,7 +21,7 @@ import { askPeer } from './peer-errors';
 import type { PeerClients } from './peer-clients';
 import { ServiceSchema } from './schemas/service.schema';
 import type { SubmitBody } from './schemas/submit.schema';
-import { DEFAULT_USER } from './submission';
+import { DEFAULT_USER, workflowSettings } from './submission';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The child LM's CIMI may reach the leader's a little later (the original waited up to 60 s in the handler). */
@@ -85,7 +85,7 @@ export async function submitInMf2c(context: ApiContext & { peers: PeerClients },
     slaTemplate: body.sla_template ?? null,
     agents: (body.agents_list ?? []).map((a) => ({ agent_ip: a.agent_ip })),
     device: { id: agent.deviceId, ip: agent.deviceIp },
-    settings: { agentTimeoutMs: config.agentTimeoutMs, allOrNothing: body.all_or_nothing },
+    settings: workflowSettings(config, body),
     peers: { cimi: true, sla: config.peers.slaManager !== null, userManagement: config.peers.userManagement !== null },
     mf2c: { recommend: body.agents_list === undefined, myIp: agent.deviceIp, leaderIp: agent.leaderIp, lmPort: config.port },
   };

@@ -1,7 +1,7 @@
 /** Turns a validated submit request into the workflow's input (standalone: inline service, given or local agents). */
 import { createHash, randomUUID } from 'node:crypto';
 import type { LmConfig } from '../common/config';
-import type { ServiceInstanceInput } from '../workflows/model/input';
+import type { ServiceInstanceInput, WorkflowSettings } from '../workflows/model/input';
 import type { Service } from '../workflows/model/service';
 import type { SubmitBody } from './schemas/submit.schema';
 
@@ -16,6 +16,11 @@ export function instanceUuid(idempotencyKey: string | undefined): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
+/** What every new instance is told by this LM's configuration, whichever mode submitted it. */
+export function workflowSettings(config: LmConfig, body: SubmitBody): WorkflowSettings {
+  return { agentTimeoutMs: config.agentTimeoutMs, allOrNothing: body.all_or_nothing, observeIntervalMs: config.observeIntervalMs };
+}
+
 export function workflowInput(body: SubmitBody, service: Service, uuid: string, config: LmConfig): ServiceInstanceInput {
   // DESIGN §7: standalone talks to the SLA Manager and User Management only when their URLs are set.
   const sla = config.peers.slaManager !== null;
@@ -27,7 +32,7 @@ export function workflowInput(body: SubmitBody, service: Service, uuid: string, 
     slaTemplate: body.sla_template ?? null,
     agents: (body.agents_list ?? [{ agent_ip: config.hostIp }]).map((agent) => ({ agent_ip: agent.agent_ip })),
     device: { id: 'not-defined', ip: config.hostIp },
-    settings: { agentTimeoutMs: config.agentTimeoutMs, allOrNothing: body.all_or_nothing },
+    settings: workflowSettings(config, body),
     ...(sla || userManagement ? { peers: { cimi: false, sla, userManagement } } : {}),
   };
 }

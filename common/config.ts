@@ -26,6 +26,9 @@ const port = (name: string) =>
 const positiveInt = (name: string) =>
   z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).positive(`${name} must be > 0`);
 
+const nonNegativeInt = (name: string) =>
+  z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(0, `${name} must be >= 0`);
+
 const url = (name: string) => z.url({ error: `${name} must be an absolute URL such as http://host:port/path` });
 
 const EnvSchema = z.object({
@@ -59,6 +62,7 @@ const EnvSchema = z.object({
   LM_WAIT_TIMEOUT_S: positiveInt('LM_WAIT_TIMEOUT_S').default(300),
   LM_AGENT_TIMEOUT_S: positiveInt('LM_AGENT_TIMEOUT_S').default(120),
   LM_MAX_CACHED_WORKFLOWS: positiveInt('LM_MAX_CACHED_WORKFLOWS').default(250),
+  LM_OBSERVE_INTERVAL_S: nonNegativeInt('LM_OBSERVE_INTERVAL_S').default(60),
   LM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -88,6 +92,8 @@ export interface LmConfig {
   agentTimeoutMs: number;
   /** Instances kept in the worker's memory; the others are replayed from history when a message arrives. */
   maxCachedWorkflows: number;
+  /** How often a settled instance compares its agents with the runtime; 0: never. */
+  observeIntervalMs: number;
   logLevel: string;
 }
 
@@ -150,6 +156,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     waitTimeoutMs: env.LM_WAIT_TIMEOUT_S * 1000,
     agentTimeoutMs: env.LM_AGENT_TIMEOUT_S * 1000,
     maxCachedWorkflows: env.LM_MAX_CACHED_WORKFLOWS,
+    observeIntervalMs: env.LM_OBSERVE_INTERVAL_S * 1000,
     logLevel: env.LM_LOG_LEVEL,
   };
 }

@@ -34,6 +34,7 @@ import { agentLabel } from './model/instance';
 import { operationRefusal, startJobRefusal, type InstanceOperation } from './model/operations';
 import { initialPeerState, type PeerState, type SelectionOutcome } from './model/peers';
 import { SA_AGENT_COUNT, SA_STATUS } from './model/search-attributes';
+import { reconcileObserved } from './model/observed-drift';
 import { deriveInstanceStatus, type InstanceStatus } from './model/status';
 import { agentTaskQueue } from './model/task-queues';
 import { ensureRoute, remoteAgentRuntime, routeOf, type AgentRuntime } from './mf2c/agent-routes';
@@ -81,8 +82,10 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   const { settings, service } = input;
   /** Any peer or mF2C step at all: false for standalone instances, whose commands must not change. */
   const withPeers = input.mf2c !== undefined || input.peers?.cimi === true || input.peers?.sla === true || input.peers?.userManagement === true;
-  type Holder = InstanceOperation | 'deploy' | 'start-job' | 'scale' | 'um-warning';
+  type Holder = InstanceOperation | 'deploy' | 'start-job' | 'scale' | 'um-warning' | 'observe';
   let busy: Holder | null = null;
+  /** Counts the times the instance was taken: an observation that overlapped one is stale. */
+  let taken = 0;
 
   /**
    * Takes the instance for one operation. Several waiters wake together when it frees: checking and taking
@@ -91,6 +94,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   async function acquire(holder: Holder): Promise<void> {
     while (busy !== null) await wf.condition(() => busy === null);
     busy = holder;
+    taken += 1;
   }
   let terminateRequested = false;
   /** Set once the first phase knows where the instance runs; a continued run already knows. */
@@ -441,6 +445,57 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     }
   }
 
+  /** Settled statuses in which the agents are compared with their runtime. */
+  const OBSERVED_IN: readonly InstanceStatus[] = ['started', 'degraded', 'stopped', 'error'];
+
+  /**
+   * Compares the agents this LM drives with what their runtime reports, and follows the runtime (a crashed
+   * or removed container makes the instance `error`/`degraded`; one that runs again brings it back).
+   * Observing does not hold the instance, so operations are never refused for it; its result is dropped
+   * when an operation overlapped it, as that operation has just set the statuses itself.
+   */
+  async function observeAgents(): Promise<void> {
+    if (busy !== null || !OBSERVED_IN.includes(inst.status)) return;
+    const before = taken;
+    const watched = inst.agents.map((_, i) => i).filter((i) => hasWorkload(inst.agents[i]) && routeOf(ctx, i) === 'temporal');
+    const observed = await Promise.all(
+      watched.map(async (index) => {
+        const agent = inst.agents[index];
+        const runtime = wf.proxyActivities<Pick<RuntimeActivities, 'observeWorkload'>>({
+          taskQueue: agentTaskQueue(agent.url),
+          scheduleToStartTimeout: settings.agentTimeoutMs,
+          startToCloseTimeout: '1 minute',
+          heartbeatTimeout: '15 seconds',
+          // The next observation is the retry.
+          retry: { maximumAttempts: 1 },
+          summary: `observe ${agent.name} on ${agent.url}`,
+        });
+        // An agent that cannot be observed now keeps its status: an operation on it will say what is wrong.
+        return runtime.observeWorkload(refOf(index)).catch(() => null);
+      }),
+    );
+    if (busy !== null || taken !== before || !OBSERVED_IN.includes(inst.status)) return;
+    await acquire('observe');
+    try {
+      let changed = false;
+      watched.forEach((index, k) => {
+        const agent = inst.agents[index];
+        const seen = observed[k];
+        const change = seen === null ? null : reconcileObserved(agent.status, seen, agent.name);
+        if (change === null) return;
+        changed = true;
+        agent.status = change.status;
+        agent.error = change.error;
+        record('observe', change.status === 'started' ? 'ok' : 'failed', change.message, agentLabel(agent, index));
+      });
+      if (!changed) return;
+      await syncPeers();
+      settle('observe');
+    } finally {
+      busy = null;
+    }
+  }
+
   // Handlers first, before any await, so no message arrives to a missing handler.
   wf.setHandler(instanceQuery, () => inst);
   wf.setHandler(timelineQuery, () => state.timeline);
@@ -491,7 +546,13 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     }
   }
 
-  await wf.condition(() => ended || inst.status === 'terminated' || (busy === null && wf.workflowInfo().continueAsNewSuggested));
+  const done = () => ended || inst.status === 'terminated' || (busy === null && wf.workflowInfo().continueAsNewSuggested);
+  const observeEvery = settings.observeIntervalMs ?? 0;
+  if (observeEvery > 0) {
+    while (!(await wf.condition(done, observeEvery))) await observeAgents();
+  } else {
+    await wf.condition(done);
+  }
   await wf.condition(wf.allHandlersFinished);
   await mirror.flush();
   if (ended || inst.status === 'terminated') return inst;

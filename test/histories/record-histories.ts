@@ -12,7 +12,7 @@ import { startDevServer } from '../support/dev-server';
 import { PROJECT_ROOT } from '../support/temporal-binary';
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { getInstance, operate, submit } from '../support/api-calls';
-import { removeContainersOf } from '../support/docker-state';
+import { docker, removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
 import { ensureBusyboxImage, ensureCompssImage } from '../support/test-images';
@@ -24,6 +24,8 @@ const LEADER = '127.0.0.9';
 
 interface Scenario {
   mode: 'standalone' | 'mf2c';
+  /** LM configuration beyond the mode's; scenarios with different settings get an LM each. */
+  env?: Record<string, string>;
   run(lm: LmHarness, peers: Mf2cPeers | null): Promise<string>;
 }
 
@@ -64,6 +66,21 @@ const scenarios: Record<string, Scenario> = {
         methodName: 'main',
         parameters: '<params paramId="0"></params>',
       });
+      await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+      return uuid;
+    },
+  },
+  // A container stopped and started again behind the LM's back: observation rounds, drift and recovery.
+  'observed-drift': {
+    mode: 'standalone',
+    env: { LM_OBSERVE_INTERVAL_S: '1' },
+    run: async (lm) => {
+      const { uuid, instance } = await submit(lm.api);
+      const container = docker.getContainer(instance.agents[0].container_id);
+      await container.stop({ t: 0 });
+      await untilStatus(lm, uuid, 'error');
+      await container.start();
+      await untilStatus(lm, uuid, 'started');
       await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
       return uuid;
     },
@@ -128,12 +145,13 @@ async function main(): Promise<void> {
   process.env.LM_TEST_TEMPORAL_ADDRESS = server.address;
   const made: string[] = [];
   try {
-    // One LM at a time: a standalone and an mF2C LM must not serve the same task queues.
-    for (const mode of ['standalone', 'mf2c'] as const) {
-      const group = chosen.filter(([, scenario]) => scenario.mode === mode);
-      if (group.length === 0) continue;
+    // One LM at a time: two LMs must not serve the same task queues.
+    const setupOf = ([, scenario]: [string, Scenario]) => `${scenario.mode} ${JSON.stringify(scenario.env ?? {})}`;
+    for (const setup of new Set(chosen.map(setupOf))) {
+      const group = chosen.filter((entry) => setupOf(entry) === setup);
+      const { mode, env } = group[0][1];
       const peers = mode === 'mf2c' ? await startMf2cPeers({ leaderIp: LEADER, peerLmIps: [REMOTE, LEADER] }) : null;
-      const lm = await startLm(peers?.lmEnv ?? {});
+      const lm = await startLm({ ...(peers?.lmEnv ?? {}), ...env });
       try {
         for (const [name, scenario] of group) {
           const uuid = await scenario.run(lm, peers);

@@ -57,6 +57,8 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
     LM_LOG_LEVEL: 'warn',
     LM_AGENT_TIMEOUT_S: '20',
     LM_WAIT_TIMEOUT_S: '120',
+    // Suites assert on exact timelines and peer calls: observation runs only where a test turns it on.
+    LM_OBSERVE_INTERVAL_S: '0',
     ...env,
   });
   const logger = createLogger('lm-test', config.logLevel);

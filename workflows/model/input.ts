@@ -12,6 +12,11 @@ export interface WorkflowSettings {
   agentTimeoutMs: number;
   /** Compensate (remove) the deployed agents when any agent fails, instead of running `degraded`. */
   allOrNothing: boolean;
+  /**
+   * How often a settled instance compares its agents with what the runtime reports; 0 or absent (instances
+   * started before this setting existed, whose histories must replay unchanged): never.
+   */
+  observeIntervalMs?: number;
 }
 
 export interface InstanceState {

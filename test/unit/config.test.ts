@@ -1,0 +1,41 @@
+import { ConfigError, loadConfig } from '../../common/config';
+
+function problem(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as Error).message;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+test('defaults: standalone on 46000, no peers, observation every 60 s', () => {
+  const config = loadConfig({});
+  expect(config).toMatchObject({ mode: 'standalone', hostIp: '127.0.0.1', port: 46000, cimi: null, observeIntervalMs: 60_000, agentTimeoutMs: 120_000 });
+  expect(config.peers).toMatchObject({ slaManager: null, serviceManager: null, userManagement: null, recommender: null });
+});
+
+test("mF2C mode falls back to the original's peer URLs and appends /api to CIMI_URL", () => {
+  const config = loadConfig({ STANDALONE_MODE: 'False', CIMI_URL: 'https://cimi:8443/' });
+  expect(config.mode).toBe('mf2c');
+  expect(config.cimi).toEqual({ url: 'https://cimi:8443/api', user: 'super' });
+  expect(config.peers.slaManager).toBe('http://slalite:46030');
+  expect(loadConfig({ LM_MODE: 'mf2c' }).mode).toBe('mf2c');
+  expect(loadConfig({ LM_MODE: 'STANDALONE', STANDALONE_MODE: 'False' }).mode).toBe('standalone');
+});
+
+test('0 turns observation off', () => {
+  expect(loadConfig({ LM_OBSERVE_INTERVAL_S: '0' }).observeIntervalMs).toBe(0);
+});
+
+test.each([
+  [{ LM_PORT: '70000' }, /LM_PORT: LM_PORT must be between 1 and 65535/],
+  [{ LM_OBSERVE_INTERVAL_S: '-1' }, /LM_OBSERVE_INTERVAL_S must be >= 0/],
+  [{ LM_AGENT_TIMEOUT_S: '0' }, /LM_AGENT_TIMEOUT_S must be > 0/],
+  [{ STANDALONE_MODE: 'maybe' }, /STANDALONE_MODE must be true or false \(got "maybe"\)/],
+  [{ CIMI_URL: 'cimi' }, /CIMI_URL must be an absolute URL/],
+  [{ LM_MODE: 'cloud' }, /LM_MODE must be STANDALONE or MF2C \(got "cloud"\)/],
+])('a bad value stops the process with a message naming the variable: %j', (env, message) => {
+  expect(problem(env)).toMatch(message);
+});
