@@ -1,7 +1,8 @@
 /**
  * mF2C mode when peers misbehave or resources are short (real Temporal, real Docker, fake peers): the SLA
  * Manager answering 500 then succeeding, or 400; a Recommender that is down; User Management refusing an
- * agent; too few agents (forward to the leader, or fail); an agent reached through an original LM's API.
+ * agent; too few agents (forward to the leader, or fail); an agent reached through an original LM's API;
+ * the SLA Manager hanging past the LM's HTTP timeout (LM_HTTP_TIMEOUT_MS is short here so a hang is cut fast).
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { removeContainersOf } from '../support/docker-state';
@@ -18,7 +19,7 @@ const LEADER = '127.0.0.9';
 
 beforeAll(async () => {
   peers = await startMf2cPeers({ leaderIp: LEADER, peerLmIps: [REMOTE, LEADER] });
-  lm = await startLm(peers.lmEnv);
+  lm = await startLm({ ...peers.lmEnv, LM_HTTP_TIMEOUT_MS: '1500' });
 });
 
 afterEach(async () => {
@@ -100,6 +101,38 @@ test('the SLA Manager answering 400: the instance runs, the timeline and agreeme
   await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
   expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement']);
   expect(peers.um.appsRunning()).toBe(before);
+}, 120_000);
+
+test('the SLA Manager hanging on an agreement start: cut at the HTTP timeout, resent, and the agreement ends started', async () => {
+  peers.sla.hang('PUT', /\/start$/, 4_000, 1);
+  peers.recorder.clear();
+  const { uuid } = await submitById();
+  const instance = await settled(uuid);
+  expect(instance.status).toBe('started');
+  const agreementPath = `/agreements/${instance.agreement.replace('agreement/', '')}/start`;
+  // PUT start is idempotent at the SLA Manager: resent after the cut.
+  await eventually('agreement started', async () => (peers.sla.stateOf(instance.agreement) === 'started' && peers.trail('sla-manager').length === 3 ? true : undefined));
+  expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement', `sla-manager PUT ${agreementPath}`, `sla-manager PUT ${agreementPath}`]);
+  expect(peers.callsOf('sla-manager')[1].fault).toBe('hang');
+  expect((await getInstance(lm.api, uuid)).agreement_error ?? null).toBeNull();
+  await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+}, 120_000);
+
+test('the SLA Manager hanging on agreement creation: not resent (it may exist), the instance runs and says so', async () => {
+  peers.sla.hang('POST', '/mf2c/create-agreement', 4_000, 1);
+  const before = peers.um.appsRunning();
+  peers.recorder.clear();
+  const { uuid } = await submitById();
+  const instance = await settled(uuid);
+  expect(instance.status).toBe('started');
+  expect(instance.agreement).toBe('not-defined');
+  expect(instance.agreement_error).toMatch(/^no SLA agreement: /);
+  expect((await timeline(uuid)).some((e) => e.step === 'sla' && e.outcome === 'failed' && /not retried, it may exist at the SLA Manager/.test(e.message ?? ''))).toBe(true);
+  // A POST is not idempotent: one call only, however long it hung.
+  expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement']);
+  await eventually('UM +1', async () => (peers.um.appsRunning() === before + 1 ? true : undefined));
+  await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+  expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement']);
 }, 120_000);
 
 test('a Recommender that is down fails the submit with 503 and a clear message (no fallback to this agent)', async () => {
