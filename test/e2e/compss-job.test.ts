@@ -4,7 +4,7 @@
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { containersOf, inspectContainer } from '../support/docker-state';
-import { ensureCompssImage, BUSYBOX_IMAGE } from '../support/test-images';
+import { ensureCompssImage, BUSYBOX_IMAGE, COMPSS_IMAGE } from '../support/test-images';
 import { submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
 
@@ -30,7 +30,7 @@ afterAll(async () => {
 
 async function compssInstance(): Promise<string> {
   const response = await lm.api.post('/api/v2/lm/service?wait=true', {
-    service: { name: 'compss-test', exec: 'lm-test/compss-agent:latest', exec_type: 'compss', exec_ports: [80] },
+    service: { name: 'compss-test', exec: COMPSS_IMAGE, exec_type: 'compss', exec_ports: [80] },
   });
   expect(response.status).toBe(200);
   expect(response.data.service_instance.status).toBe('started');

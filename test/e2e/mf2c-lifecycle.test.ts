@@ -8,7 +8,7 @@ import { containersOf, inspectContainer, removeContainersOf } from '../support/d
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
 import { getInstance, operate } from '../support/api-calls';
-import { ensureCompssImage } from '../support/test-images';
+import { COMPSS_IMAGE, ensureCompssImage } from '../support/test-images';
 import { uuidOf, type ServiceInstance } from '../../workflows/model/instance';
 
 let peers: Mf2cPeers;
@@ -156,7 +156,7 @@ test('submit by service_id: Recommender, filters, CIMI id and mirror, SLA and UM
 test('agents_list in mF2C mode still goes through the filters; the report of a COMPSs job is read from CIMI', async () => {
   peers.recorder.clear();
   const response = await lm.api.post('/api/v2/lm/service?wait=true', {
-    service: { id: 'service/compss-1', name: 'compss-test', exec: 'lm-test/compss-agent:latest', exec_type: 'compss', category: 15 },
+    service: { id: 'service/compss-1', name: 'compss-test', exec: COMPSS_IMAGE, exec_type: 'compss', category: 15 },
     agents_list: [{ agent_ip: '127.0.0.1' }],
     user_id: 'alice',
   });

@@ -2,12 +2,14 @@
  * `POST /api/v2/lm` notifications in mF2C mode (real Temporal, real Docker, fake peers): qos_enforcement
  * rescales an instance (an agent added through an original LM's API, then removed), identical notifications
  * in flight are merged, um_warning stops the user's agents here, sla_notification is recorded; bad ones are 4xx/501.
+ * A COMPSs instance rescaled after a job tells its master (the stand-in container) addResources and removeNode.
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { containersOf, inspectContainer, removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
 import { getInstance } from '../support/api-calls';
+import { COMPSS_IMAGE, ensureCompssImage } from '../support/test-images';
 import { sendUmWarning } from '../fakes/user-management';
 import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
 
@@ -16,8 +18,10 @@ let lm: LmHarness;
 let id: string;
 let uuid: string;
 const REMOTE = '127.0.0.2';
+const made: string[] = [];
 
 beforeAll(async () => {
+  ensureCompssImage();
   peers = await startMf2cPeers({ peerLmIps: [REMOTE] });
   lm = await startLm(peers.lmEnv);
   const response = await lm.api.post('/api/v2/lm/service?wait=true', { service_id: peers.cimi.seeded!.service, sla_template: 'sla-template/t1' });
@@ -27,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeContainersOf([uuid]);
+  await removeContainersOf([uuid, ...made]);
   await lm?.stop();
   await peers?.closeAll();
 });
@@ -121,3 +125,37 @@ test('bad notifications: 400 for a missing type or data, 501 for an unknown type
   expect((await notify('qos_enforcement', { service_instance_id: 'service-instance/00000000-0000-4000-8000-000000000000', num_agents: 2 })).status).toBe(404);
   expect((await notify('um_warning', { result: {} })).status).toBe(400);
 });
+
+test('a COMPSs instance rescaled after a job: the master is told addResources, then removeNode, for the added agent', async () => {
+  const submitted = await lm.api.post('/api/v2/lm/service?wait=true', {
+    service: { id: 'service/compss-1', name: 'compss-test', exec: COMPSS_IMAGE, exec_type: 'compss' },
+    agents_list: [{ agent_ip: '127.0.0.1' }],
+    user_id: 'alice',
+  });
+  expect(submitted.data.service_instance.status).toBe('started');
+  const compssId: string = submitted.data.service_instance.id;
+  const compssUuid = uuidOf(compssId);
+  made.push(compssUuid);
+  const job = await lm.api.put(`/api/v2/lm/service-instances/${compssUuid}/compss`, {
+    operation: 'start-job', ceiClass: 'a.B', className: 'a.C', hasResult: false, methodName: 'main', parameters: '<params paramId="0"></params>',
+  });
+  expect(job.status).toBe(200);
+  const appId: string = job.data.compss_app_id;
+  const masterLog = async () => (await fetch('http://127.0.0.1:46100/requests')).text();
+
+  peers.recommender.setHosts(['127.0.0.1', REMOTE]);
+  expect((await notify('qos_enforcement', { service_instance_id: compssId, num_agents: 2 })).status).toBe(200);
+  await eventually('2 started agents', async () => {
+    const instance = await getInstance(lm.api, compssUuid);
+    return instance.agents.length === 2 && instance.status === 'started' ? true : undefined;
+  });
+  const added = await masterLog();
+  expect(added).toMatch(new RegExp(`PUT /COMPSs/addResources\n<\\?xml[^\n]*<newResource><appId>${appId}</appId><externalResource>.*<name>${REMOTE.replace(/\./g, '\\.')}</name>`));
+
+  expect((await notify('qos_enforcement', { service_instance_id: compssId, num_agents: 1 })).status).toBe(200);
+  await eventually('1 agent', async () => ((await getInstance(lm.api, compssUuid)).agents.length === 1 ? true : undefined));
+  expect(await masterLog()).toContain(`PUT /COMPSs/removeNode\n<?xml version='1.0' encoding='utf-8'?><removeNode><appId>${appId}</appId><workerName>${REMOTE}</workerName></removeNode>`);
+  const messages = (await lm.api.get(`/api/v2/lm/service-instances/${compssUuid}/timeline`)).data.timeline.map((e: TimelineEntry) => e.message);
+  expect(messages).toEqual(expect.arrayContaining([`COMPSs master 127.0.0.1: addResources ${REMOTE}`, `COMPSs master 127.0.0.1: removeNode ${REMOTE}`]));
+  await lm.api.delete(`/api/v2/lm/service-instances/${compssUuid}?wait=true`);
+}, 120_000);

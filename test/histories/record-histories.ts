@@ -15,7 +15,7 @@ import { getInstance, operate, submit } from '../support/api-calls';
 import { docker, removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
-import { ensureBusyboxImage, ensureCompssImage } from '../support/test-images';
+import { COMPSS_IMAGE, ensureBusyboxImage, ensureCompssImage } from '../support/test-images';
 import { instanceIdOf, uuidOf } from '../../workflows/model/instance';
 
 const OUT = path.join(PROJECT_ROOT, 'test', 'histories');
@@ -55,7 +55,7 @@ const scenarios: Record<string, Scenario> = {
     mode: 'standalone',
     run: async (lm) => {
       const response = await lm.api.post('/api/v2/lm/service?wait=true', {
-        service: { name: 'compss', exec: 'lm-test/compss-agent:latest', exec_type: 'compss' },
+        service: { name: 'compss', exec: COMPSS_IMAGE, exec_type: 'compss' },
       });
       const uuid = (response.data.service_instance.id as string).split('/')[1];
       await lm.api.put(`/api/v2/lm/service-instances/${uuid}/der`, {

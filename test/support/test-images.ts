@@ -70,11 +70,13 @@ export function ensureExitingImage(): string {
   return EXITING_IMAGE;
 }
 
-export const COMPSS_IMAGE = 'lm-test/compss-agent:latest';
+/** Tagged with the handler's version: a machine holding an older stand-in builds this one beside it. */
+export const COMPSS_IMAGE = 'lm-test/compss-agent:2';
 
 /**
  * A COMPSs agent stand-in: busybox `nc -ll` runs a shell handler per connection on AGENT_PORT. It records
- * every request (GET /requests returns them) and answers startApplication with an application id > 2^53.
+ * every request (GET /requests returns them), answers startApplication with an application id > 2^53 and
+ * the elasticity calls (addResources, removeNode) with 200 and an empty body, as a COMPSs agent does.
  */
 const COMPSS_HANDLER = `#!/bin/sh
 read -r method path proto
@@ -93,6 +95,9 @@ case "$path" in
     count=$(cat /tmp/count 2>/dev/null || echo 0); count=$((count + 1)); echo "$count" > /tmp/count
     printf '%s %s %s\\n%s\\n' "$method" "$path" "$(env | grep -E '^(MF2C_HOST|AGENT_HOST|AGENT_PORT|DATACLAY_EP|REPORT_ADDRESS)=' | sort | tr '\\n' ' ')" "$body" >> /tmp/requests.log
     answer "200 OK" "$((5217640153219234015 + count))" ;;
+  /COMPSs/addResources*|/COMPSs/removeNode*)
+    printf '%s %s\\n%s\\n' "$method" "$path" "$body" >> /tmp/requests.log
+    answer "200 OK" "" ;;
   /COMPSs/test*) answer "200 OK" "ok" ;;
   *) answer "404 Not Found" "no such path" ;;
 esac
