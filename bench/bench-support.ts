@@ -1,5 +1,6 @@
 /** What the benchmarks share: a Temporal dev server and an LM API for one run, and small statistics. */
 import fs from 'node:fs';
+import { loadConfig } from '../common/config';
 import { startDevServer, type DevServer } from '../test/support/dev-server';
 import { startLm, type HarnessOptions, type LmHarness } from '../test/support/lm-harness';
 
@@ -13,7 +14,18 @@ export interface BenchStack {
 export async function startBenchStack(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<BenchStack> {
   const server = await startDevServer({ extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'] });
   process.env.LM_TEST_TEMPORAL_ADDRESS = server.address;
-  const lm = await startLm({ TEMPORAL_ADDRESS: server.address, LM_LOG_LEVEL: 'error', ...env }, options);
+  // The LM's own defaults for observation, not the test harness's (which turns it off).
+  const defaults = loadConfig({});
+  const lm = await startLm(
+    {
+      TEMPORAL_ADDRESS: server.address,
+      LM_LOG_LEVEL: 'error',
+      LM_OBSERVE_INTERVAL_S: String(defaults.observeIntervalMs / 1000),
+      LM_WATCH_DOCKER_EVENTS: String(defaults.watchDockerEvents),
+      ...env,
+    },
+    options,
+  );
   return {
     server,
     lm,

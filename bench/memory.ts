@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 2000);
   const stack = await startBenchStack({ LM_AGENT_TIMEOUT_S: '1' }, { workers: false });
   const { lm } = stack;
-  const worker = startWorkerProcess({ TEMPORAL_ADDRESS: stack.server.address, HOST_IP: lm.config.hostIp, LM_AGENT_TIMEOUT_S: '1' });
+  const worker = startWorkerProcess({ TEMPORAL_ADDRESS: stack.server.address, HOST_IP: lm.config.hostIp, LM_AGENT_TIMEOUT_S: '1', LM_WATCH_DOCKER_EVENTS: String(lm.config.watchDockerEvents) });
   const pid = worker.process.pid ?? 0;
   try {
     await settleWorker();

@@ -62,7 +62,8 @@ const EnvSchema = z.object({
   LM_WAIT_TIMEOUT_S: positiveInt('LM_WAIT_TIMEOUT_S').default(300),
   LM_AGENT_TIMEOUT_S: positiveInt('LM_AGENT_TIMEOUT_S').default(120),
   LM_MAX_CACHED_WORKFLOWS: positiveInt('LM_MAX_CACHED_WORKFLOWS').default(250),
-  LM_OBSERVE_INTERVAL_S: nonNegativeInt('LM_OBSERVE_INTERVAL_S').default(60),
+  LM_OBSERVE_INTERVAL_S: nonNegativeInt('LM_OBSERVE_INTERVAL_S').default(300),
+  LM_WATCH_DOCKER_EVENTS: bool('LM_WATCH_DOCKER_EVENTS').default(true),
   LM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
 
@@ -94,6 +95,8 @@ export interface LmConfig {
   maxCachedWorkflows: number;
   /** How often a settled instance compares its agents with the runtime; 0: never. */
   observeIntervalMs: number;
+  /** Docker events about the LM's containers make their instances observe at once. */
+  watchDockerEvents: boolean;
   logLevel: string;
 }
 
@@ -157,6 +160,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     agentTimeoutMs: env.LM_AGENT_TIMEOUT_S * 1000,
     maxCachedWorkflows: env.LM_MAX_CACHED_WORKFLOWS,
     observeIntervalMs: env.LM_OBSERVE_INTERVAL_S * 1000,
+    watchDockerEvents: env.LM_WATCH_DOCKER_EVENTS,
     logLevel: env.LM_LOG_LEVEL,
   };
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark of bench/ (default: deploy) on a real Docker engine and a Temporal dev server it starts.
-#   scripts/bench.sh deploy [N] [rounds]
+#   scripts/bench.sh deploy [N] [rounds] · memory [N] · api-latency [C] [D] · observe [N] [I] [W]
 set -euo pipefail
 source "$(dirname "$0")/lib/provision.sh"
 trap lm_cleanup EXIT

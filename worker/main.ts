@@ -22,12 +22,16 @@ async function main(): Promise<void> {
 
   const connection = await retryUntilConnected(() => NativeConnection.connect({ address }), address, logger);
   try {
-    const { workflowWorker, agentWorker } = await createWorkers(connection, config, logger);
+    const { workflowWorker, agentWorker, watcher } = await createWorkers(connection, config, logger);
     logger.info(
       { address, namespace, queues: [WORKFLOW_TASK_QUEUE, agentTaskQueue(config.hostIp)], mode: config.mode },
       'LM worker running',
     );
-    await Promise.all([workflowWorker.run(), agentWorker.run()]);
+    try {
+      await Promise.all([workflowWorker.run(), agentWorker.run()]);
+    } finally {
+      watcher?.stop();
+    }
   } finally {
     await connection.close();
   }

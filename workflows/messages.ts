@@ -31,6 +31,9 @@ export interface Notification {
 
 export const notificationSignal = defineSignal<[Notification]>('notification');
 
+/** The agent's runtime reported a change to one of the instance's workloads: observe the agents now. */
+export const runtimeChangedSignal = defineSignal('runtime-changed');
+
 /** Answers once the instance knows where it runs: deployed here, forwarded to the leader, or failed (mF2C). */
 export const selectionUpdate = defineUpdate<SelectionOutcome>('selection');
 

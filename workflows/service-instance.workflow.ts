@@ -17,6 +17,7 @@ import {
   notificationSignal,
   notificationsInFlightQuery,
   restartUpdate,
+  runtimeChangedSignal,
   selectionUpdate,
   startJobUpdate,
   startUpdate,
@@ -86,6 +87,8 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   let busy: Holder | null = null;
   /** Counts the times the instance was taken: an observation that overlapped one is stale. */
   let taken = 0;
+  /** The agent's runtime reported a change (Docker events): observe once no operation runs. */
+  let observeRequested = false;
 
   /**
    * Takes the instance for one operation. Several waiters wake together when it frees: checking and taking
@@ -516,6 +519,9 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
       if (refusal !== null) throw new Error(refusal);
     },
   });
+  wf.setHandler(runtimeChangedSignal, () => {
+    observeRequested = true;
+  });
   wf.setHandler(notificationSignal, async (notification) => {
     if (!rememberNotification(state, notification.key)) {
       record(notification.type, 'info', `an identical ${notification.type} is being handled: merged into it`);
@@ -547,11 +553,19 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   }
 
   const done = () => ended || inst.status === 'terminated' || (busy === null && wf.workflowInfo().continueAsNewSuggested);
-  const observeEvery = settings.observeIntervalMs ?? 0;
-  if (observeEvery > 0) {
-    while (!(await wf.condition(done, observeEvery))) await observeAgents();
-  } else {
+  const observeEvery = settings.observeIntervalMs;
+  if (observeEvery === undefined) {
+    // Started before observation existed: its history has no observation to replay.
     await wf.condition(done);
+  } else {
+    const due = () => done() || (observeRequested && busy === null);
+    for (;;) {
+      if (observeEvery > 0) await wf.condition(due, observeEvery);
+      else await wf.condition(due);
+      if (done()) break;
+      observeRequested = false;
+      await observeAgents();
+    }
   }
   await wf.condition(wf.allHandlersFinished);
   await mirror.flush();

@@ -1,7 +1,8 @@
 /**
  * A settled instance follows its runtime (real Temporal, real Docker): a container stopped or removed behind
  * the LM's back turns the instance `degraded`/`error` with the reason, one that runs again brings it back,
- * and an instance the user stopped stays `stopped`.
+ * and an instance the user stopped stays `stopped`. Here only Docker events wake the instances (no periodic
+ * observation), so each change is noticed because the engine reported it; mf2c-observed-drift uses the timer.
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { containersOf, docker } from '../support/docker-state';
@@ -12,7 +13,7 @@ import type { ServiceInstance, TimelineEntry } from '../../workflows/model/insta
 let lm: LmHarness;
 
 beforeAll(async () => {
-  lm = await startLm({ LM_OBSERVE_INTERVAL_S: '1' });
+  lm = await startLm({ LM_OBSERVE_INTERVAL_S: '0', LM_WATCH_DOCKER_EVENTS: 'true' });
 });
 
 afterAll(async () => {
@@ -23,7 +24,7 @@ async function untilInstance(uuid: string, what: string, ok: (instance: ServiceI
   return eventually(what, async () => {
     const instance = await getInstance(lm.api, uuid);
     return ok(instance) ? instance : undefined;
-  }, 30_000);
+  }, 15_000);
 }
 
 async function observations(uuid: string): Promise<TimelineEntry[]> {
@@ -65,8 +66,8 @@ test('an instance the user stopped stays stopped; start after a crash runs it ag
   lm.made.push(uuid);
   expect((await operate(lm.api, uuid, 'stop')).data.service_instance.status).toBe('stopped');
   const seen = (await observations(uuid)).length;
-  // Several observation rounds pass over a stopped container that matches what was recorded.
-  await new Promise((resolve) => setTimeout(resolve, 3_500));
+  // The stop's own Docker events made the instance observe a container that matches what was recorded.
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
   expect((await getInstance(lm.api, uuid)).status).toBe('stopped');
   expect(await observations(uuid)).toHaveLength(seen);
 

@@ -33,6 +33,24 @@ async function untilStatus(lm: LmHarness, uuid: string, status: string): Promise
   await eventually(`${uuid} ${status}`, async () => ((await getInstance(lm.api, uuid)).status === status ? true : undefined));
 }
 
+/** A standalone instance whose container is stopped, then started again, outside the LM. */
+function driftScenario(env: Record<string, string>): Scenario {
+  return {
+    mode: 'standalone',
+    env,
+    run: async (lm) => {
+      const { uuid, instance } = await submit(lm.api);
+      const container = docker.getContainer(instance.agents[0].container_id);
+      await container.stop({ t: 0 });
+      await untilStatus(lm, uuid, 'error');
+      await container.start();
+      await untilStatus(lm, uuid, 'started');
+      await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+      return uuid;
+    },
+  };
+}
+
 const scenarios: Record<string, Scenario> = {
   'docker-lifecycle': {
     mode: 'standalone',
@@ -71,20 +89,9 @@ const scenarios: Record<string, Scenario> = {
     },
   },
   // A container stopped and started again behind the LM's back: observation rounds, drift and recovery.
-  'observed-drift': {
-    mode: 'standalone',
-    env: { LM_OBSERVE_INTERVAL_S: '1' },
-    run: async (lm) => {
-      const { uuid, instance } = await submit(lm.api);
-      const container = docker.getContainer(instance.agents[0].container_id);
-      await container.stop({ t: 0 });
-      await untilStatus(lm, uuid, 'error');
-      await container.start();
-      await untilStatus(lm, uuid, 'started');
-      await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
-      return uuid;
-    },
-  },
+  'observed-drift': driftScenario({ LM_OBSERVE_INTERVAL_S: '1' }),
+  // The same, noticed through Docker events only (runtime-changed signals, no observation timer).
+  'observed-events': driftScenario({ LM_OBSERVE_INTERVAL_S: '0', LM_WATCH_DOCKER_EVENTS: 'true' }),
   // mF2C: selection, CIMI mirror, SLA and UM, a remote agent over HTTP (QoS scale out and in), um_warning.
   'mf2c-lifecycle': {
     mode: 'mf2c',

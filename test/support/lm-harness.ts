@@ -14,6 +14,7 @@ import { createLogger } from '../../common/logger';
 import { ensureSearchAttributes } from '../../common/search-attribute-registration';
 import { createWorkers } from '../../worker/create-workers';
 import { removeContainersOf } from './docker-state';
+import type { ContainerEventFollower } from '../../activities/runtime/docker/container-events';
 
 export interface LmHarness {
   config: LmConfig;
@@ -59,6 +60,7 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
     LM_WAIT_TIMEOUT_S: '120',
     // Suites assert on exact timelines and peer calls: observation runs only where a test turns it on.
     LM_OBSERVE_INTERVAL_S: '0',
+    LM_WATCH_DOCKER_EVENTS: 'false',
     ...env,
   });
   const logger = createLogger('lm-test', config.logLevel);
@@ -67,11 +69,13 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const workers: Worker[] = [];
+  let watcher: ContainerEventFollower | null = null;
   if (options.workers !== false) {
-    const { workflowWorker, agentWorker } = await createWorkers(nativeConnection, config, logger, {
+    const { workflowWorker, agentWorker, watcher: follower } = await createWorkers(nativeConnection, config, logger, {
       workflowBundle: await workflowBundle(),
     });
     workers.push(workflowWorker, agentWorker);
+    watcher = follower;
   }
   const running: Array<Promise<void>> = workers.map((worker) => worker.run());
 
@@ -92,6 +96,7 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
     async stop() {
       await removeContainersOf(made);
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      watcher?.stop();
       for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await Promise.allSettled(running);
       await nativeConnection.close();

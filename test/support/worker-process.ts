@@ -15,7 +15,8 @@ export interface WorkerProcess {
 export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
   if (!fs.existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build (scripts/test.sh does)`);
   const child = spawn(process.execPath, [WORKER_MAIN], {
-    env: { ...process.env, LM_LOG_LEVEL: 'warn', ...env },
+    // As the in-process harness: observation only where a test turns it on.
+    env: { ...process.env, LM_LOG_LEVEL: 'warn', LM_WATCH_DOCKER_EVENTS: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

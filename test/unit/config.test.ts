@@ -10,9 +10,9 @@ function problem(env: Record<string, string>): string {
   throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
 }
 
-test('defaults: standalone on 46000, no peers, observation every 60 s', () => {
+test('defaults: standalone on 46000, no peers, observation on Docker events and every 300 s', () => {
   const config = loadConfig({});
-  expect(config).toMatchObject({ mode: 'standalone', hostIp: '127.0.0.1', port: 46000, cimi: null, observeIntervalMs: 60_000, agentTimeoutMs: 120_000 });
+  expect(config).toMatchObject({ mode: 'standalone', hostIp: '127.0.0.1', port: 46000, cimi: null, observeIntervalMs: 300_000, watchDockerEvents: true, agentTimeoutMs: 120_000 });
   expect(config.peers).toMatchObject({ slaManager: null, serviceManager: null, userManagement: null, recommender: null });
 });
 

@@ -1,0 +1,116 @@
+/**
+ * Follows the Docker engine's events about the LM's containers (label `lm.service-instance`: plain, COMPSs,
+ * compose and swarm-task containers alike) and reports which instances changed, once per burst (a stop is
+ * kill + die + stop). After a broken stream (dockerd restarted) it reconnects with `since`, so the events the
+ * engine still keeps are not lost; the instances' periodic observation covers anything older.
+ */
+import readline from 'node:readline';
+import type Docker from 'dockerode';
+import type { Logger } from '../../../common/logger';
+import { LABEL_INSTANCE } from '../labels';
+
+/** What can change whether a container runs: started, ended (stop, kill, crash, OOM), removed, paused. */
+const EVENTS = ['start', 'die', 'destroy', 'pause', 'unpause'];
+const RECONNECT_MIN_MS = 500;
+const RECONNECT_MAX_MS = 30_000;
+
+export interface ContainerEventsOptions {
+  docker: Docker;
+  logger: Logger;
+  /** Events of one instance within this window are reported once, at its end. */
+  debounceMs: number;
+  onChanged(instanceUuid: string): void;
+}
+
+export interface ContainerEventFollower {
+  stop(): void;
+}
+
+interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  time?: number;
+  Actor?: { Attributes?: Record<string, string> };
+}
+
+export function followContainerEvents({ docker, logger, debounceMs, onChanged }: ContainerEventsOptions): ContainerEventFollower {
+  const pending = new Map<string, NodeJS.Timeout>();
+  let stopped = false;
+  let stream: NodeJS.ReadableStream | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let delay = RECONNECT_MIN_MS;
+  /** Seconds since the epoch of the last event seen: where a reconnect resumes. */
+  let since = Math.floor(Date.now() / 1000);
+
+  const report = (uuid: string): void => {
+    if (pending.has(uuid)) return;
+    pending.set(
+      uuid,
+      setTimeout(() => {
+        pending.delete(uuid);
+        onChanged(uuid);
+      }, debounceMs),
+    );
+  };
+
+  type Closable = NodeJS.ReadableStream & { destroy?: () => void };
+  const reconnectLater = (why: string): void => {
+    (stream as Closable | null)?.destroy?.();
+    stream = null;
+    if (stopped || retry !== null) return;
+    logger.warn({ why, retryInMs: delay }, 'Docker event stream lost; reconnecting');
+    retry = setTimeout(() => {
+      retry = null;
+      void connect();
+    }, delay);
+    delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+  };
+
+  async function connect(): Promise<void> {
+    try {
+      const events = await docker.getEvents({
+        since,
+        filters: { type: ['container'], event: EVENTS, label: [LABEL_INSTANCE] },
+      });
+      if (stopped) {
+        (events as Closable).destroy?.();
+        return;
+      }
+      stream = events;
+      delay = RECONNECT_MIN_MS;
+      const lines = readline.createInterface({ input: events });
+      lines.on('line', (line) => {
+        let event: DockerEvent;
+        try {
+          event = JSON.parse(line) as DockerEvent;
+        } catch {
+          return;
+        }
+        if (typeof event.time === 'number') since = Math.max(since, event.time);
+        const uuid = event.Actor?.Attributes?.[LABEL_INSTANCE];
+        if (uuid !== undefined && uuid !== '') report(uuid);
+      });
+      // readline passes the stream's errors on (a dropped connection is "aborted"); the stream ends after.
+      // Only the current stream may trigger a reconnect: a replaced one still closes later.
+      lines.on('error', (err: Error) => {
+        if (stream === events) reconnectLater(err.message);
+      });
+      lines.on('close', () => {
+        if (stream === events) reconnectLater('the stream ended');
+      });
+    } catch (err) {
+      reconnectLater(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  void connect();
+  return {
+    stop() {
+      stopped = true;
+      if (retry !== null) clearTimeout(retry);
+      for (const timer of pending.values()) clearTimeout(timer);
+      pending.clear();
+      (stream as Closable | null)?.destroy?.();
+    },
+  };
+}
