@@ -64,6 +64,17 @@ async function timeline(uuid: string): Promise<TimelineEntry[]> {
   return (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as TimelineEntry[];
 }
 
+/** Submits while the SLA Manager fails the agreement's creation: the instance must run anyway, without one. */
+async function startedWithoutAgreement(): Promise<{ uuid: string; instance: ServiceInstance; before: number }> {
+  const before = peers.um.appsRunning();
+  peers.recorder.clear();
+  const { uuid } = await submitById();
+  const instance = await settled(uuid);
+  expect(instance.status).toBe('started');
+  expect(instance.agreement).toBe('not-defined');
+  return { uuid, instance, before };
+}
+
 test('the SLA Manager answering 500 three times, then 201: the agreement is made on the 4th attempt', async () => {
   peers.sla.failNext('POST', '/mf2c/create-agreement', { status: 500, times: 3 });
   peers.recorder.clear();
@@ -86,12 +97,7 @@ test('the SLA Manager answering 500 three times, then 201: the agreement is made
 
 test('the SLA Manager answering 400: the instance runs, the timeline and agreement_error say why, UM still counts it', async () => {
   peers.sla.failNext('POST', '/mf2c/create-agreement', { status: 400, body: { code: '400', message: 'template: agreement:1: map has no entry for key "user"' } });
-  const before = peers.um.appsRunning();
-  peers.recorder.clear();
-  const { uuid } = await submitById();
-  const instance = await settled(uuid);
-  expect(instance.status).toBe('started');
-  expect(instance.agreement).toBe('not-defined');
+  const { uuid, instance, before } = await startedWithoutAgreement();
   expect(instance.agreement_error).toMatch(/400.*map has no entry for key/);
   expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement']);
   expect((await timeline(uuid)).some((e) => e.step === 'sla' && e.outcome === 'failed')).toBe(true);
@@ -120,12 +126,7 @@ test('the SLA Manager hanging on an agreement start: cut at the HTTP timeout, re
 
 test('the SLA Manager hanging on agreement creation: not resent (it may exist), the instance runs and says so', async () => {
   peers.sla.hang('POST', '/mf2c/create-agreement', 4_000, 1);
-  const before = peers.um.appsRunning();
-  peers.recorder.clear();
-  const { uuid } = await submitById();
-  const instance = await settled(uuid);
-  expect(instance.status).toBe('started');
-  expect(instance.agreement).toBe('not-defined');
+  const { uuid, instance, before } = await startedWithoutAgreement();
   expect(instance.agreement_error).toMatch(/^no SLA agreement: /);
   expect((await timeline(uuid)).some((e) => e.step === 'sla' && e.outcome === 'failed' && /not retried, it may exist at the SLA Manager/.test(e.message ?? ''))).toBe(true);
   // A POST is not idempotent: one call only, however long it hung.
