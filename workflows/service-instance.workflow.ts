@@ -461,6 +461,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     if (busy !== null || !OBSERVED_IN.includes(inst.status)) return;
     const before = taken;
     const watched = inst.agents.map((_, i) => i).filter((i) => hasWorkload(inst.agents[i]) && routeOf(ctx, i) === 'temporal');
+    if (watched.length === 0) return;
     const observed = await Promise.all(
       watched.map(async (index) => {
         const agent = inst.agents[index];
