@@ -14,6 +14,12 @@ lm_ensure_build
 lm_start_temporal
 
 lm_port_free "${LM_PORT:-46000}" || lm_die "port ${LM_PORT:-46000} is taken; stop what uses it or set LM_PORT"
+# The worker's Prometheus metrics; LM_METRICS_ADDRESS= (empty) turns them off.
+export LM_METRICS_ADDRESS="${LM_METRICS_ADDRESS-127.0.0.1:9464}"
+if [ -n "$LM_METRICS_ADDRESS" ]; then
+  lm_port_free "${LM_METRICS_ADDRESS##*:}" \
+    || lm_die "port ${LM_METRICS_ADDRESS##*:} (LM_METRICS_ADDRESS) is taken; set LM_METRICS_ADDRESS to another host:port, or to nothing to turn metrics off"
+fi
 mkdir -p "$LM_DATA_DIR/logs"
 node "$LM_ROOT/dist/worker/main.js" >"$LM_DATA_DIR/logs/worker.log" 2>&1 &
 LM_STARTED_PIDS+=("$!")
@@ -32,6 +38,7 @@ mode="${LM_MODE:-}"
 lm_log "Lifecycle Manager is running (mode: $mode)"
 lm_log "  REST API      http://localhost:${LM_PORT:-46000}/api/v2   (docs: /api/v2/lm.html)"
 [ -n "$LM_TEMPORAL_STARTED" ] && lm_log "  Temporal UI   http://localhost:${LM_TEMPORAL_UI_PORT:-8233}"
+[ -n "$LM_METRICS_ADDRESS" ] && lm_log "  metrics       http://$LM_METRICS_ADDRESS/metrics   (Prometheus: worker and instances)"
 lm_log "  logs          $LM_DATA_DIR/logs/{worker,api,temporal}.log"
 lm_log "Ctrl-C stops it."
 # Exit (and clean up) as soon as one of the processes ends.

@@ -12,7 +12,12 @@ import { temporalLogger } from './temporal-logger';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('lm-worker', config.logLevel);
-  Runtime.install({ logger: temporalLogger(logger), shutdownSignals: ['SIGINT', 'SIGTERM'] });
+  Runtime.install({
+    logger: temporalLogger(logger),
+    shutdownSignals: ['SIGINT', 'SIGTERM'],
+    // The SDK's worker metrics and the LM's own (instance transitions, drift), on one Prometheus endpoint.
+    ...(config.metricsAddress === null ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: config.metricsAddress } } } }),
+  });
   const { address, namespace } = config.temporal;
 
   const client = await retryUntilConnected(() => Connection.connect({ address }), address, logger);

@@ -11,6 +11,7 @@ import type { CompssActivities } from '../activities/compss/compss-activities';
 import type { RuntimeActivities } from '../activities/runtime/runtime-activities';
 import type { WorkloadRef, WorkloadSpec } from '../activities/runtime/workload';
 import { describeFailure } from './failure-text';
+import { countDrift, countSettled } from './instance-metrics';
 import { appendTimeline, forgetNotification, initialState, newAgentEntry, rememberNotification } from './instance-state';
 import {
   instanceQuery,
@@ -149,6 +150,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
         : null;
     const outcome: TimelineOutcome = inst.status === 'error' ? 'failed' : inst.status === 'degraded' ? 'failed' : 'ok';
     record(step, outcome, `${step} finished: the instance is ${inst.status}${inst.error ? ` (${inst.error})` : ''}`);
+    countSettled(step, inst.status, service.exec_type);
     publish();
   }
 
@@ -337,6 +339,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
       inst.status = 'terminated';
       inst.error = null;
       record('terminate', 'ok', 'terminated: every workload is removed');
+      countSettled('terminate', inst.status, service.exec_type);
       publish();
     } else {
       settle('terminate');
@@ -488,6 +491,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
         const change = seen === null ? null : reconcileObserved(agent.status, seen, agent.name);
         if (change === null) return;
         changed = true;
+        countDrift(change.status, service.exec_type);
         agent.status = change.status;
         agent.error = change.error;
         record('observe', change.status === 'started' ? 'ok' : 'failed', change.message, agentLabel(agent, index));

@@ -25,7 +25,14 @@ test("mF2C mode falls back to the original's peer URLs and appends /api to CIMI_
   expect(loadConfig({ LM_MODE: 'STANDALONE', STANDALONE_MODE: 'False' }).mode).toBe('standalone');
 });
 
-test('0 turns observation off', () => {
+test('metrics are served only at a host:port; empty means none', () => {
+  expect(loadConfig({}).metricsAddress).toBeNull();
+  expect(loadConfig({ LM_METRICS_ADDRESS: '' }).metricsAddress).toBeNull();
+  expect(loadConfig({ LM_METRICS_ADDRESS: '0.0.0.0:9464' }).metricsAddress).toBe('0.0.0.0:9464');
+  expect(problem({ LM_METRICS_ADDRESS: '9464' })).toMatch(/LM_METRICS_ADDRESS must be host:port/);
+});
+
+test('0: no periodic observation', () => {
   expect(loadConfig({ LM_OBSERVE_INTERVAL_S: '0' }).observeIntervalMs).toBe(0);
 });
 
