@@ -1,7 +1,8 @@
 /**
  * The Docker event follower on the real engine: a labelled container's start, stop and removal are
  * reported once per burst with its instance, unlabelled containers are not, and a stream broken by an
- * engine that went away resumes with the events it missed (through a socket proxy switched off and on).
+ * engine that went away resumes with the events it missed (through a socket proxy switched off and on);
+ * a follower that starts reports the instances whose containers are not running (nobody saw them stop).
  */
 import { randomUUID } from 'node:crypto';
 import { followContainerEvents, type ContainerEventFollower } from '../../activities/runtime/docker/container-events';
@@ -26,8 +27,8 @@ beforeAll(async () => {
     debounceMs: 300,
     onChanged: (uuid) => reports.push(uuid),
   });
-  // The stream is open once the engine has answered: give it that moment.
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The stream is open once the engine has answered, and what was not running is reported: give it that moment.
+  await new Promise((resolve) => setTimeout(resolve, 800));
 });
 
 afterAll(async () => {
@@ -46,6 +47,7 @@ const reportsOf = (uuid: string) => reports.filter((r) => r === uuid).length;
 
 test('start, stop and removal of a labelled container are reported once per burst; others are not', async () => {
   const uuid = randomUUID();
+  const earlier = reports.length;
   const id = await container({ [LABEL_INSTANCE]: uuid });
   const stranger = await container({ other: 'x' });
   await docker.getContainer(stranger).start();
@@ -58,8 +60,7 @@ test('start, stop and removal of a labelled container are reported once per burs
   expect(reportsOf(uuid)).toBe(2);
   await docker.getContainer(id).remove({ force: true });
   await eventually('removal reported', async () => (reportsOf(uuid) === 3 ? true : undefined), 10_000, 50);
-  expect(reports.every((r) => r !== '' && r !== undefined)).toBe(true);
-  expect(reports.filter((r) => r !== uuid)).toEqual([]);
+  expect(reports.slice(earlier)).toEqual([uuid, uuid, uuid]);
 });
 
 test('events that happen while the engine is unreachable are reported once it is back', async () => {
@@ -71,4 +72,27 @@ test('events that happen while the engine is unreachable are reported once it is
   expect(reportsOf(uuid)).toBe(0);
   proxy.setDown(false);
   await eventually('missed start reported after the reconnect', async () => (reportsOf(uuid) >= 1 ? true : undefined), 40_000, 100);
+});
+
+test('a follower that starts reports the instances with a container that is not running, and only those', async () => {
+  const idle = randomUUID();
+  const running = randomUUID();
+  await container({ [LABEL_INSTANCE]: idle });
+  await docker.getContainer(await container({ [LABEL_INSTANCE]: running })).start();
+  // A follower resumes from the current second: let the start event fall before it.
+  await new Promise((resolve) => setTimeout(resolve, 1_100));
+  const seen: string[] = [];
+  const late = followContainerEvents({
+    docker: createDockerClient('unix:///var/run/docker.sock'),
+    logger: createLogger('events-test', 'error'),
+    debounceMs: 100,
+    onChanged: (uuid) => seen.push(uuid),
+  });
+  try {
+    await eventually('the idle instance reported', async () => (seen.includes(idle) ? true : undefined), 10_000, 50);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(seen).not.toContain(running);
+  } finally {
+    late.stop();
+  }
 });

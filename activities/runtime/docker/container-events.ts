@@ -2,7 +2,9 @@
  * Follows the Docker engine's events about the LM's containers (label `lm.service-instance`: plain, COMPSs,
  * compose and swarm-task containers alike) and reports which instances changed, once per burst (a stop is
  * kill + die + stop). After a broken stream (dockerd restarted) it reconnects with `since`, so the events the
- * engine still keeps are not lost; the instances' periodic observation covers anything older.
+ * engine still keeps are not lost. Each (re)connect also reports every instance with a container that is not
+ * running, as what happened while nobody listened (a crash during a worker restart, a container that did not
+ * come back after a reboot) left no event to see; the instances' periodic observation covers the rest.
  */
 import readline from 'node:readline';
 import type Docker from 'dockerode';
@@ -66,6 +68,19 @@ export function followContainerEvents({ docker, logger, debounceMs, onChanged }:
     delay = Math.min(delay * 2, RECONNECT_MAX_MS);
   };
 
+  /** After the stream is open, so that nothing falls between the listing and the events. */
+  async function reportNotRunning(): Promise<void> {
+    try {
+      const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE] } });
+      for (const container of containers) {
+        const uuid = container.Labels?.[LABEL_INSTANCE];
+        if (container.State !== 'running' && uuid !== undefined && uuid !== '') report(uuid);
+      }
+    } catch (err) {
+      logger.warn({ err }, 'could not list the LM containers after connecting to Docker events');
+    }
+  }
+
   async function connect(): Promise<void> {
     try {
       const events = await docker.getEvents({
@@ -78,6 +93,7 @@ export function followContainerEvents({ docker, logger, debounceMs, onChanged }:
       }
       stream = events;
       delay = RECONNECT_MIN_MS;
+      void reportNotRunning();
       const lines = readline.createInterface({ input: events });
       lines.on('line', (line) => {
         let event: DockerEvent;
