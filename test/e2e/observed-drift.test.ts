@@ -8,6 +8,7 @@ import { startLm, type LmHarness } from '../support/lm-harness';
 import { containersOf, docker } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { getInstance, operate, submit } from '../support/api-calls';
+import { ensureHealthCheckedImage } from '../support/test-images';
 import type { ServiceInstance, TimelineEntry } from '../../workflows/model/instance';
 
 let lm: LmHarness;
@@ -55,7 +56,7 @@ test('a container stopped outside the LM degrades the instance; running again, i
   await docker.getContainer(second.container_id).remove({ force: true });
   const broken = await untilInstance(uuid, 'degraded by a removed container', (i) => i.agents[1].status === 'error');
   expect(broken.status).toBe('degraded');
-  expect(broken.agents[1].error).toMatch(/missing or failing on the runtime/);
+  expect(broken.agents[1].error).toMatch(/missing, failing or unhealthy on the runtime/);
   const terminated = await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
   expect(terminated.data.service_instance.status).toBe('terminated');
   expect(await containersOf(uuid)).toHaveLength(0);
@@ -79,4 +80,17 @@ test('an instance the user stopped stays stopped; start after a crash runs it ag
   expect(restarted.status).toBe(200);
   expect(restarted.data.service_instance.status).toBe('started');
   expect((await containersOf(uuid))[0].State).toBe('running');
+});
+
+test("a container whose HEALTHCHECK fails is not started; once healthy, it is", async () => {
+  const { uuid, instance } = await submit(lm.api, { image: ensureHealthCheckedImage() });
+  lm.made.push(uuid);
+  expect(instance.status).toBe('started');
+  const unhealthy = await untilInstance(uuid, 'error while unhealthy', (i) => i.status === 'error');
+  expect(unhealthy.agents[0].error).toMatch(/missing, failing or unhealthy on the runtime although the LM started it/);
+
+  const exec = await docker.getContainer(instance.agents[0].container_id).exec({ Cmd: ['sh', '-c', 'echo ok > /tmp/healthy'] });
+  await exec.start({});
+  const healthy = await untilInstance(uuid, 'started once healthy', (i) => i.status === 'started');
+  expect(healthy.agents[0].error).toBeNull();
 });

@@ -71,6 +71,21 @@ export function ensureExitingImage(): string {
 }
 
 /** Tagged with the handler's version: a machine holding an older stand-in builds this one beside it. */
+export const HEALTH_CHECKED_IMAGE = 'lm-test/health-checked:1';
+
+/**
+ * The busybox service with a HEALTHCHECK that passes while /tmp/healthy exists (it does not at start), checked
+ * every second. Built with `docker build` from the imported image: no registry, no RUN step.
+ */
+export function ensureHealthCheckedImage(): string {
+  if (imageExists(HEALTH_CHECKED_IMAGE)) return HEALTH_CHECKED_IMAGE;
+  const dockerfile = `FROM ${ensureBusyboxImage()}\nHEALTHCHECK --interval=1s --timeout=1s --retries=1 CMD ["cat", "/tmp/healthy"]\n`;
+  // The classic builder needs nothing beyond the engine (BuildKit may be absent on these machines).
+  const result = spawnSync('docker', ['build', '-q', '-t', HEALTH_CHECKED_IMAGE, '-'], { input: dockerfile, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+  if (result.status !== 0) throw new Error(`docker build of ${HEALTH_CHECKED_IMAGE} failed: ${result.stderr.toString()}`);
+  return HEALTH_CHECKED_IMAGE;
+}
+
 export const COMPSS_IMAGE = 'lm-test/compss-agent:2';
 
 /**

@@ -13,7 +13,7 @@ test.each(pairs)('recorded %s, observed %s', (recorded, observed) => {
   } else if (recorded === 'started' || ((recorded === 'stopped' || recorded === 'waiting') && observed === 'error')) {
     expect(change?.status).toBe('error');
     expect(change?.error).toBe(change?.message);
-    expect(change?.error).toMatch(/^c1 is (not running|missing or failing|\S+) on the runtime although the LM (started|stopped) it .*: start or restart the instance, or terminate it$/);
+    expect(change?.error).toMatch(/^c1 is (not running|missing, failing or unhealthy|\S+) on the runtime although the LM (started|stopped) it .*: start or restart the instance, or terminate it$/);
   } else {
     // Idle for idle, or a failure the LM already recorded: nothing new to say.
     expect(change).toBeNull();
@@ -22,6 +22,6 @@ test.each(pairs)('recorded %s, observed %s', (recorded, observed) => {
 
 test('the message names what was found and what the LM had done', () => {
   expect(reconcileObserved('started', 'stopped', 'web')?.message).toMatch(/^web is not running on the runtime although the LM started it/);
-  expect(reconcileObserved('started', 'error', 'web')?.message).toMatch(/^web is missing or failing on the runtime although the LM started it/);
-  expect(reconcileObserved('stopped', 'error', 'web')?.message).toMatch(/^web is missing or failing on the runtime although the LM stopped it/);
+  expect(reconcileObserved('started', 'error', 'web')?.message).toMatch(/^web is missing, failing or unhealthy on the runtime although the LM started it/);
+  expect(reconcileObserved('stopped', 'error', 'web')?.message).toMatch(/^web is missing, failing or unhealthy on the runtime although the LM stopped it/);
 });

@@ -15,7 +15,7 @@ export interface ObservedChange {
 const IDLE: readonly AgentStatus[] = ['stopped', 'waiting'];
 
 function found(observed: AgentStatus): string {
-  if (observed === 'error') return 'missing or failing';
+  if (observed === 'error') return 'missing, failing or unhealthy';
   return IDLE.includes(observed) ? 'not running' : observed;
 }
 

@@ -11,8 +11,11 @@ import type Docker from 'dockerode';
 import type { Logger } from '../../../common/logger';
 import { LABEL_INSTANCE } from '../labels';
 
-/** What can change whether a container runs: started, ended (stop, kill, crash, OOM), removed, paused. */
-const EVENTS = ['start', 'die', 'destroy', 'pause', 'unpause'];
+/**
+ * What can change whether a container runs or serves: started, ended (stop, kill, crash, OOM), removed,
+ * paused, and its HEALTHCHECK turning healthy or unhealthy (Docker matches `health_status: …` by prefix).
+ */
+const EVENTS = ['start', 'die', 'destroy', 'pause', 'unpause', 'health_status'];
 const RECONNECT_MIN_MS = 500;
 const RECONNECT_MAX_MS = 30_000;
 

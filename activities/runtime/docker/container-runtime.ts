@@ -149,7 +149,8 @@ export class ContainerRuntime implements WorkloadRuntime {
       if (dockerStatus(err) === 404) return 'error';
       throw classifyDockerError(err, `inspect container ${ref.name}`, this.options.socket);
     }
-    if (info.State.Running && !info.State.Restarting) return 'started';
+    // A container whose own HEALTHCHECK fails runs, but does not serve: it is not `started`.
+    if (info.State.Running && !info.State.Restarting) return info.State.Health?.Status === 'unhealthy' ? 'error' : 'started';
     return info.State.Status === 'created' ? 'waiting' : 'stopped';
   }
 
