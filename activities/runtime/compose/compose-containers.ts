@@ -28,11 +28,16 @@ export function failedContainers(containers: Docker.ContainerInfo[]): Docker.Con
   return containers.filter((c) => c.State === 'dead' || c.State === 'restarting' || (c.State === 'exited' && exitCodeOf(c) !== 0));
 }
 
+/** Docker's list shows a failing HEALTHCHECK in the status text: `Up 5 seconds (unhealthy)`. */
+function isUnhealthy(container: Docker.ContainerInfo): boolean {
+  return container.State === 'running' && container.Status.includes('(unhealthy)');
+}
+
 /** The agent status the project's containers add up to; null when it has none. */
 export function projectStatus(containers: Docker.ContainerInfo[]): AgentStatus | null {
   if (containers.length === 0) return null;
   const running = containers.filter((c) => c.State === 'running');
-  if (running.length > 0) return failedContainers(containers).length > 0 ? 'error' : 'started';
+  if (running.length > 0) return failedContainers(containers).length > 0 || running.some(isUnhealthy) ? 'error' : 'started';
   return containers.every((c) => c.State === 'created') ? 'waiting' : 'stopped';
 }
 
