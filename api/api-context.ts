@@ -7,11 +7,14 @@ import type { ExecType } from '../workflows/model/service';
 import { DockerProbe } from './docker-probe';
 import { InstanceGateway } from './instance-gateway';
 import type { PeerClients } from './peer-clients';
+import { SubmissionClaims } from './submission-claims';
 
 export interface ApiContext {
   config: LmConfig;
   logger: Logger;
   gateway: InstanceGateway;
+  /** mF2C submits with an Idempotency-Key. */
+  claims: SubmissionClaims;
   dockerProbe: DockerProbe;
   /** Exec types this LM's agents can run. */
   supportedExecTypes: ExecType[];
@@ -25,6 +28,7 @@ export function createApiContext(config: LmConfig, logger: Logger, client: Clien
     config,
     logger,
     gateway: new InstanceGateway(client, config),
+    claims: new SubmissionClaims(client),
     dockerProbe: new DockerProbe(config.docker.socket),
     supportedExecTypes: SUPPORTED_EXEC_TYPES,
   };

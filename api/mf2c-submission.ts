@@ -9,7 +9,7 @@ import type { Response } from 'express';
 import { initialState } from '../workflows/instance-state';
 import type { ServiceInstanceInput } from '../workflows/model/input';
 import { uuidOf } from '../workflows/model/instance';
-import type { CimiAgentInfo } from '../workflows/model/peers';
+import type { CimiAgentInfo, SelectionOutcome } from '../workflows/model/peers';
 import { isContainerExecType, type Service } from '../workflows/model/service';
 import { cimiInstanceDocument } from '../activities/peers/cimi-instance-document';
 import type { CimiClient } from '../activities/peers/cimi';
@@ -70,7 +70,8 @@ async function existingInstance(cimi: CimiClient, instanceId: string): Promise<s
   }
 }
 
-export async function submitInMf2c(context: ApiContext & { peers: PeerClients }, body: SubmitBody, wait: boolean, res: Response): Promise<void> {
+/** Everything up to the instance workflow's start: the service, the user, the CIMI resource; returns its uuid. */
+async function startInstance(context: ApiContext & { peers: PeerClients }, body: SubmitBody): Promise<string> {
   const { config, gateway, dockerProbe, supportedExecTypes, peers } = context;
   const cimi = requireCimi(peers);
   const service = await serviceOf(body, cimi);
@@ -116,15 +117,12 @@ export async function submitInMf2c(context: ApiContext & { peers: PeerClients },
     throw err;
   }
 
-  const selection = await gateway.awaitSelection(uuid);
-  if (selection.outcome === 'forwarded') {
-    res.json({ error: false, message: selection.message, service_instance_id: instanceId });
-    return;
-  }
-  if (selection.outcome === 'failed') {
-    res.status(503).json({ error: true, message: selection.message, service_instance_id: instanceId });
-    return;
-  }
+  return uuid;
+}
+
+/** The answer once the instance runs here, for a first submit and for a repeated one alike. */
+async function answerDeployed(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response): Promise<void> {
+  const instanceId = `service-instance/${uuid}`;
   if (!wait) {
     const instance = await gateway.get(uuid);
     res.json({ error: false, message: `Service deployment operation is being processed [${instanceId}]...`, service_instance: instance });
@@ -136,4 +134,64 @@ export async function submitInMf2c(context: ApiContext & { peers: PeerClients },
     message: settled ? `Service deployed: the instance is ${instance.status}` : `Service deployment is still in progress [${instanceId}]`,
     service_instance: instance,
   });
+}
+
+/** With an Idempotency-Key, a repeated submit answers with the instance the first one made (no second CIMI resource). */
+async function answerRepeated(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response): Promise<void> {
+  const instance = await gateway.get(uuid);
+  const instanceId = `service-instance/${uuid}`;
+  if (instance.status === 'forwarded') {
+    res.json({ error: false, message: `the request was forwarded to the leader's LM, which runs ${instanceId}`, service_instance_id: instanceId });
+    return;
+  }
+  await answerDeployed(gateway, uuid, wait, res);
+}
+
+export async function submitInMf2c(
+  context: ApiContext & { peers: PeerClients },
+  body: SubmitBody,
+  wait: boolean,
+  res: Response,
+  idempotencyKey?: string,
+): Promise<void> {
+  const { gateway, claims } = context;
+  // A forward from a child LM is idempotent already: it names its instance.
+  const key = body.service_instance_id === undefined ? idempotencyKey : undefined;
+  if (key !== undefined) {
+    const claim = await claims.claim(key);
+    if (!claim.claimed) {
+      await answerRepeated(gateway, claim.uuid, wait, res);
+      return;
+    }
+  }
+  let uuid: string;
+  try {
+    uuid = await startInstance(context, body);
+  } catch (err) {
+    if (key !== undefined) await claims.abandon(key, err instanceof Error ? err.message : String(err));
+    throw err;
+  }
+  const instanceId = `service-instance/${uuid}`;
+  let selection: SelectionOutcome;
+  try {
+    selection = await gateway.awaitSelection(uuid);
+  } catch (err) {
+    // The instance exists whatever happened to this answer: a retry must find it.
+    if (key !== undefined) await claims.resolve(key, uuid);
+    throw err;
+  }
+  if (key !== undefined) {
+    // A placement that failed left nothing behind (its CIMI record is deleted): a retry may try again.
+    if (selection.outcome === 'failed') await claims.abandon(key, selection.message);
+    else await claims.resolve(key, uuid);
+  }
+  if (selection.outcome === 'forwarded') {
+    res.json({ error: false, message: selection.message, service_instance_id: instanceId });
+    return;
+  }
+  if (selection.outcome === 'failed') {
+    res.status(503).json({ error: true, message: selection.message, service_instance_id: instanceId });
+    return;
+  }
+  await answerDeployed(gateway, uuid, wait, res);
 }

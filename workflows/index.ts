@@ -1,3 +1,4 @@
 /** Entry point of the workflow bundle: every workflow type the worker registers. */
 export { serviceInstanceWorkflow } from './service-instance.workflow';
 export { agentOperationWorkflow } from './agent-operation.workflow';
+export { submissionClaimWorkflow } from './submission-claim.workflow';

@@ -28,7 +28,8 @@ export function serviceRoutes(routes: RouteBuilder, context: ApiContext & { peer
       description:
         'Answers at once with status `deploying`; with `?wait=true`, once the instance has settled (`started`, ' +
         '`degraded` or `error`). Send an `Idempotency-Key` header to make a retried submit return the same instance ' +
-        '(standalone mode; in mF2C mode the id is CIMI\'s and each submit makes a new instance).\n\n' +
+        '(in mF2C mode too: the first submit with a key makes the CIMI resource, a repeated or concurrent one waits for ' +
+        'it and answers with the same instance; a key whose submit failed may be used again).\n\n' +
         'mF2C mode (LM_MODE=MF2C): `service_id` names a service in CIMI; without `agents_list` the Recommender proposes ' +
         'agents; User Management, the Service Manager and each agent\'s runtime filter them; the answer comes once the ' +
         'agents are chosen. With too few agents the request goes to the leader\'s LM (200 with `service_instance_id`), ' +
@@ -49,7 +50,7 @@ export function serviceRoutes(routes: RouteBuilder, context: ApiContext & { peer
     },
     async ({ body, query, req }, res) => {
       if (config.mode === 'mf2c') {
-        await submitInMf2c(context, body, query.wait, res);
+        await submitInMf2c(context, body, query.wait, res, req.header('Idempotency-Key'));
         return;
       }
       if (body.service_instance_id !== undefined) {
