@@ -8,7 +8,7 @@
 import type { Response } from 'express';
 import { initialState } from '../workflows/instance-state';
 import type { ServiceInstanceInput } from '../workflows/model/input';
-import { uuidOf } from '../workflows/model/instance';
+import { instanceIdOf, uuidOf, type ServiceInstance } from '../workflows/model/instance';
 import type { CimiAgentInfo, SelectionOutcome } from '../workflows/model/peers';
 import { isContainerExecType, type Service } from '../workflows/model/service';
 import { cimiInstanceDocument } from '../activities/peers/cimi-instance-document';
@@ -106,7 +106,7 @@ async function startInstance(context: ApiContext & { peers: PeerClients }, body:
     if (!UUID.test(uuid)) throw new ApiError(502, `CIMI named the new instance "${id}", not service-instance/<uuid>`);
   }
   const input: ServiceInstanceInput = { ...draft, uuid };
-  const instanceId = `service-instance/${uuid}`;
+  const instanceId = instanceIdOf(uuid);
   try {
     const composeProblem = forwarded ? null : await composeSubmitProblem(service, uuid, config);
     if (composeProblem !== null) throw badRequest(composeProblem);
@@ -121,10 +121,10 @@ async function startInstance(context: ApiContext & { peers: PeerClients }, body:
 }
 
 /** The answer once the instance runs here, for a first submit and for a repeated one alike. */
-async function answerDeployed(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response): Promise<void> {
-  const instanceId = `service-instance/${uuid}`;
+async function answerDeployed(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response, known?: ServiceInstance): Promise<void> {
+  const instanceId = instanceIdOf(uuid);
   if (!wait) {
-    const instance = await gateway.get(uuid);
+    const instance = known ?? (await gateway.get(uuid));
     res.json({ error: false, message: `Service deployment operation is being processed [${instanceId}]...`, service_instance: instance });
     return;
   }
@@ -139,12 +139,12 @@ async function answerDeployed(gateway: ApiContext['gateway'], uuid: string, wait
 /** With an Idempotency-Key, a repeated submit answers with the instance the first one made (no second CIMI resource). */
 async function answerRepeated(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response): Promise<void> {
   const instance = await gateway.get(uuid);
-  const instanceId = `service-instance/${uuid}`;
+  const instanceId = instanceIdOf(uuid);
   if (instance.status === 'forwarded') {
     res.json({ error: false, message: `the request was forwarded to the leader's LM, which runs ${instanceId}`, service_instance_id: instanceId });
     return;
   }
-  await answerDeployed(gateway, uuid, wait, res);
+  await answerDeployed(gateway, uuid, wait, res, instance);
 }
 
 export async function submitInMf2c(
@@ -171,7 +171,7 @@ export async function submitInMf2c(
     if (key !== undefined) await claims.abandon(key, err instanceof Error ? err.message : String(err));
     throw err;
   }
-  const instanceId = `service-instance/${uuid}`;
+  const instanceId = instanceIdOf(uuid);
   let selection: SelectionOutcome;
   try {
     selection = await gateway.awaitSelection(uuid);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { toPythonLiteral } from '../../common/python-literal';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../workflows/messages';
-import { uuidOf } from '../../workflows/model/instance';
+import { instanceIdOf, uuidOf } from '../../workflows/model/instance';
 import { badRequest, notImplemented } from '../api-error';
 import type { ApiContext } from '../api-context';
 import type { PeerClients } from '../peer-clients';
@@ -98,7 +98,7 @@ export function notificationRoutes(routes: RouteBuilder, context: ApiContext & {
     if (id !== null) {
       const uuid = uuidParam(uuidOf(id));
       await gateway.notify(uuid, { type: 'sla_notification', key: notificationKey('sla_notification', data), data });
-      told.push(`service-instance/${uuid}`);
+      told.push(instanceIdOf(uuid));
     }
     return { error: false, message: 'SLA Notification has been processed', notification: toPythonLiteral(data), service_instances: told };
   }
