@@ -19,6 +19,8 @@ export interface SandboxConfig {
   hostIp: string;
   leaderIp: string;
   ports: { cimi: number; sla: number; sm: number; um: number; recommender: number };
+  /** Owner of the seeded user-profile; default "testuser". */
+  user?: string;
 }
 
 export interface Sandbox {
@@ -72,6 +74,7 @@ export async function startSandbox(config: SandboxConfig): Promise<Sandbox> {
       seed: {
         deviceIp: config.hostIp,
         leaderIp: config.leaderIp,
+        user: config.user,
         service: { name: 'busybox', exec: 'lm-test/busybox:latest', exec_type: 'docker', category: 0 },
       },
     });

@@ -3,6 +3,7 @@
  * Recommender) on random ports, plus fake original LMs on other loopback addresses (127.0.0.x), all on one
  * port that the LM under test uses to reach every other LM (LM_PORT, the original's SERVER_PORT).
  */
+import { randomUUID } from 'node:crypto';
 import { describeCall, type RecordedCall } from '../fakes/call-recorder';
 import { startFakePeerLm, type FakePeerLm } from '../fakes/peer-lm';
 import { startSandbox, type Sandbox } from '../fakes/sandbox';
@@ -28,7 +29,10 @@ export interface Mf2cPeersOptions {
 
 export async function startMf2cPeers(options: Mf2cPeersOptions = {}): Promise<Mf2cPeers> {
   const hostIp = options.hostIp ?? '127.0.0.1';
-  const sandbox = await startSandbox({ bindHost: '127.0.0.1', hostIp, leaderIp: hostIp, ports: { cimi: 0, sla: 0, sm: 0, um: 0, recommender: 0 } });
+  // A user of its own: test files share one Temporal, and a user's instances are found through visibility
+  // (um_warning), so instances another suite left running must not count.
+  const user = `testuser-${randomUUID().slice(0, 8)}`;
+  const sandbox = await startSandbox({ bindHost: '127.0.0.1', hostIp, leaderIp: hostIp, user, ports: { cimi: 0, sla: 0, sm: 0, um: 0, recommender: 0 } });
   // The sandbox makes the agent its own leader; tests choose.
   const agentId = sandbox.cimi.seeded?.agent;
   if (agentId) {
