@@ -11,7 +11,7 @@ import { describeFailure } from '../failure-text';
 import { FailureType } from '../model/failures';
 import type { AgentRoute, RemoteAgentReport } from '../model/peers';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../model/task-queues';
-import type { InstanceContext } from './instance-context';
+import type { InstanceContext } from '../instance-context';
 import { checkCalls, peerCalls, remoteDeployOnce } from './peer-proxies';
 import { sendOnce } from './send-once';
 

@@ -12,7 +12,7 @@ import type { ExecType } from '../model/service';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../model/task-queues';
 import { ensureRoute } from './agent-routes';
 import type { CimiMirror } from './cimi-mirror';
-import type { InstanceContext } from './instance-context';
+import type { InstanceContext } from '../instance-context';
 import { capabilityCalls, checkCalls } from './peer-proxies';
 
 const SWARM_TYPES: readonly ExecType[] = ['docker-swarm', 'docker-compose-swarm'];

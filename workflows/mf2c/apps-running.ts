@@ -17,8 +17,8 @@
  * The one case left is a worker killed after scheduling but before sending: counted though UM never saw it.
  * UM floors the counter at 0, so the later −1 cannot push it negative; we prefer that to a double count.
  */
-import type { InstanceContext } from './instance-context';
-import { isRunning } from './instance-context';
+import type { InstanceContext } from '../instance-context';
+import { isRunning } from '../instance-context';
 import { onceCalls } from './peer-proxies';
 import { sendOnce } from './send-once';
 

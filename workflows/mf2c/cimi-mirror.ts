@@ -5,7 +5,7 @@
  */
 import { describeFailure } from '../failure-text';
 import { WORKFLOW_TASK_QUEUE } from '../model/task-queues';
-import type { InstanceContext } from './instance-context';
+import type { InstanceContext } from '../instance-context';
 import { peerCalls } from './peer-proxies';
 
 export class CimiMirror {

@@ -4,7 +4,7 @@
  * Impossible without a leader, or when this agent is its own leader.
  */
 import type { LeaderForwardBody, SelectionOutcome } from '../model/peers';
-import type { InstanceContext } from './instance-context';
+import type { InstanceContext } from '../instance-context';
 import { onceCalls } from './peer-proxies';
 import { sendOnce } from './send-once';
 

@@ -11,7 +11,8 @@
 import { describeFailure } from '../failure-text';
 import { agentLabel, type AgentEntry } from '../model/instance';
 import { WORKFLOW_TASK_QUEUE } from '../model/task-queues';
-import type { AgentSteps, InstanceContext } from './instance-context';
+import type { AgentSteps } from '../agent-steps';
+import type { InstanceContext } from '../instance-context';
 import { checkCalls, peerCalls } from './peer-proxies';
 
 const VIOLATIONS = ['battery_limit_violation', 'max_apps_violation', 'resource_contributor_violation'];

@@ -6,7 +6,7 @@
 import { describeFailure } from '../failure-text';
 import { WORKFLOW_TASK_QUEUE } from '../model/task-queues';
 import type { AgreementOperation } from '../../activities/peers/sla-manager';
-import { isRunning, type InstanceContext } from './instance-context';
+import { isRunning, type InstanceContext } from '../instance-context';
 import { onceCalls, peerCalls } from './peer-proxies';
 import { sendOnce } from './send-once';
 
