@@ -6,6 +6,7 @@ import { authGuards } from './auth';
 import { errorHandler } from './error-mapping';
 import { mountApiDocs, openApiDocument } from './openapi-document';
 import { createPeerClients } from './peer-clients';
+import { requestMetrics } from './request-metrics';
 import { RouteBuilder } from './route-builder';
 import { agentRoutes } from './routes/agent.routes';
 import { compssRoutes } from './routes/compss.routes';
@@ -13,6 +14,7 @@ import { internalRoutes } from './routes/internal.routes';
 import { notificationRoutes } from './routes/notification.routes';
 import { reportRoutes } from './routes/report.routes';
 import { instanceRoutes } from './routes/instances.routes';
+import { metricsRoutes } from './routes/metrics.routes';
 import { serviceRoutes } from './routes/service.routes';
 import { statusRoutes } from './routes/status.routes';
 
@@ -21,7 +23,9 @@ export function createApp(given: ApiContext): express.Express {
   const { config, logger } = context;
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/api/v2' } }));
+  app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/api/v2' || req.url === '/metrics' } }));
+  const metrics = requestMetrics();
+  app.use(metrics.middleware);
   // Any body is read as JSON, whatever its Content-Type: `curl -d '{…}'` works, and garbage is a clear 400.
   app.use(express.json({ limit: '1mb', type: () => true, strict: false }));
 
@@ -35,6 +39,7 @@ export function createApp(given: ApiContext): express.Express {
   notificationRoutes(routes, context);
   agentRoutes(routes, context);
   internalRoutes(routes, context);
+  metricsRoutes(routes, metrics.registry);
   mountApiDocs(router, openApiDocument(routes.registry));
   app.use(router);
 

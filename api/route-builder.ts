@@ -23,8 +23,8 @@ export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z
   body?: B;
   query?: Q;
   params?: P;
-  /** Status → description (and schema for success answers). */
-  responses: Record<number, { description: string; schema?: z.ZodType }>;
+  /** Status → description (and schema for success answers; JSON unless `contentType` says otherwise). */
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
 }
 
 export interface ValidInput<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
@@ -88,9 +88,9 @@ export class RouteBuilder {
 
   private document<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(spec: RouteSpec<B, Q, P>): void {
     const responses: RouteConfig['responses'] = {};
-    for (const [status, { description, schema }] of Object.entries(spec.responses)) {
+    for (const [status, { description, schema, contentType }] of Object.entries(spec.responses)) {
       const body = schema ?? (Number(status) >= 400 ? ErrorSchema : undefined);
-      responses[status] = body ? { description, content: { 'application/json': { schema: body } } } : { description };
+      responses[status] = body ? { description, content: { [contentType ?? 'application/json']: { schema: body } } } : { description };
     }
     const request: RouteConfig['request'] = {};
     if (spec.body) request.body = { required: true, content: { 'application/json': { schema: spec.body } } };

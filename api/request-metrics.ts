@@ -1,0 +1,40 @@
+/**
+ * The API's Prometheus metrics, served at `GET /metrics` beside the worker's (LM_METRICS_ADDRESS): requests
+ * by route template (not by URL, so instance ids do not multiply the series), method and status, and the
+ * process's own CPU, memory and event-loop figures.
+ */
+import type { Request, RequestHandler } from 'express';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface RequestMetrics {
+  registry: Registry;
+  /** Times every request until its answer is sent. */
+  middleware: RequestHandler;
+}
+
+/** The template the request matched (`/api/v2/lm/service-instances/:uuid`), or `unmatched` for a 404 of no route. */
+function routeOf(req: Request): string {
+  const route: unknown = req.route;
+  if (typeof route === 'object' && route !== null && 'path' in route && typeof route.path === 'string') return req.baseUrl + route.path;
+  return 'unmatched';
+}
+
+export function requestMetrics(): RequestMetrics {
+  // One registry per app: tests build several apps in one process.
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const duration = new Histogram({
+    name: 'lm_api_request_duration_seconds',
+    help: 'API requests by route template, method and status code, until the answer was sent',
+    labelNames: ['method', 'route', 'status'] as const,
+    // From a cached read (ms) to a submit that waits for the instance to settle (?wait=true, minutes).
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
+    registers: [registry],
+  });
+  const middleware: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on('finish', () => end({ method: req.method, route: routeOf(req), status: String(res.statusCode) }));
+    next();
+  };
+  return { registry, middleware };
+}
