@@ -64,6 +64,7 @@ const EnvSchema = z.object({
   LM_MAX_CACHED_WORKFLOWS: positiveInt('LM_MAX_CACHED_WORKFLOWS').default(250),
   LM_OBSERVE_INTERVAL_S: nonNegativeInt('LM_OBSERVE_INTERVAL_S').default(300),
   LM_WATCH_DOCKER_EVENTS: bool('LM_WATCH_DOCKER_EVENTS').default(true),
+  LM_WATCH_KUBERNETES: bool('LM_WATCH_KUBERNETES').optional(),
   LM_METRICS_ADDRESS: z
     .union([z.literal(''), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'LM_METRICS_ADDRESS must be host:port, such as 127.0.0.1:9464, or empty')])
     .optional(),
@@ -100,6 +101,8 @@ export interface LmConfig {
   observeIntervalMs: number;
   /** Docker events about the LM's containers make their instances observe at once. */
   watchDockerEvents: boolean;
+  /** Changes to the LM's Kubernetes Deployments make their instances observe at once. */
+  watchKubernetes: boolean;
   /** Where the worker serves Prometheus metrics (`host:port`); null: none. */
   metricsAddress: string | null;
   logLevel: string;
@@ -166,6 +169,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     maxCachedWorkflows: env.LM_MAX_CACHED_WORKFLOWS,
     observeIntervalMs: env.LM_OBSERVE_INTERVAL_S * 1000,
     watchDockerEvents: env.LM_WATCH_DOCKER_EVENTS,
+    // An agent that is a Kubernetes master has a cluster to watch; any other would only retry in vain.
+    watchKubernetes: env.LM_WATCH_KUBERNETES ?? env.K8S_MASTER,
     metricsAddress: env.LM_METRICS_ADDRESS || null,
     logLevel: env.LM_LOG_LEVEL,
   };

@@ -8,15 +8,15 @@ import { createOrchestrationActivities } from '../activities/orchestration-activ
 import type { LmConfig } from '../common/config';
 import type { Logger } from '../common/logger';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
-import type { ContainerEventFollower } from '../activities/runtime/docker/container-events';
+import type { RuntimeEventFollower } from '../activities/runtime/runtime-events';
 import { startRuntimeWatcher } from './runtime-watcher';
 import { workflowSource } from './workflow-source';
 
 export interface LmWorkers {
   workflowWorker: Worker;
   agentWorker: Worker;
-  /** Follows this agent's Docker events (LM_WATCH_DOCKER_EVENTS); stop it when the workers stop. */
-  watcher: ContainerEventFollower | null;
+  /** Follows this agent's Docker events and Kubernetes Deployments (LM_WATCH_*); stop it when the workers stop. */
+  watcher: RuntimeEventFollower | null;
 }
 
 export interface WorkerOverrides {
@@ -51,6 +51,6 @@ export async function createWorkers(
     maxConcurrentActivityTaskExecutions: 20,
     shutdownGraceTime: '30 seconds',
   });
-  const watcher = config.watchDockerEvents ? startRuntimeWatcher(connection, config, logger) : null;
+  const watcher = startRuntimeWatcher(connection, config, logger);
   return { workflowWorker, agentWorker, watcher };
 }

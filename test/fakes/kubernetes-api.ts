@@ -3,6 +3,7 @@
  * `scale` subresource) and `v1` Services, `v1` Pods derived by a simulated controller, answered with the JSON
  * and `Status` errors of a real API server (404 NotFound, 409 AlreadyExists/Conflict, 422 Invalid, 415).
  * PATCH takes JSON patch, merge patch and strategic merge patch, by Content-Type, as the real server does.
+ * Lists answer `?watch=true` with a stream of events (kubernetes-watch.ts), per namespace or across all of them.
  * Built on fake-server.ts: every call is recorded (method, path, query, content-type, body) and faults can be
  * scripted (`failNext('POST', '/apis/apps/v1', { status: 403, body: forbidden(…) })`, `hang`, `setDown`).
  */
@@ -22,6 +23,8 @@ import {
 import { DEPLOYMENTS, KubernetesStore, SERVICES, type ResourcePlural, type ResourceType, type StoredObject } from './kubernetes-store';
 import { type FakeServer, type FakeServerOptions, startFakeServer } from './fake-server';
 import { pathParam, queryParams } from './http-params';
+import { matchesSelector } from './kubernetes-selector';
+import { WatchHub } from './kubernetes-watch';
 import { clone, isRecord, type JsonObject } from './json-values';
 
 export type { PodWaiting } from './kubernetes-controller';
@@ -43,6 +46,14 @@ export interface FakeKubernetesApi extends FakeServer {
   /** Every pod's container keeps waiting with this reason (e.g. ImagePullBackOff); null: pods become ready. */
   setPodsWaiting(waiting: PodWaiting | null): void;
   addNamespace(namespace: string): void;
+  /** Deletes an object as another client of the cluster would (not recorded as a call). */
+  remove(resource: ResourcePlural, namespace: string, name: string): void;
+  /** Ends every open watch (an API server restart): watchers must resume from their last resourceVersion. */
+  endWatches(): void;
+  /** Forgets the change history (etcd compaction): resuming from before it answers 410 Expired. */
+  compact(): void;
+  /** Watches streaming now. */
+  openWatches(): number;
 }
 
 const TYPES: Record<ResourcePlural, ResourceType> = { deployments: DEPLOYMENTS, services: SERVICES };
@@ -56,18 +67,6 @@ class ApiError extends Error {
 
 function send(res: Response, code: number, body: unknown): void {
   res.status(code).json(body);
-}
-
-/** Equality-based selectors (`a=b`, `a==b`, `a!=b`) and existence (`a`, `!a`), comma-separated (AND). */
-function matchesSelector(labels: unknown, selector: string | null): boolean {
-  if (!selector) return true;
-  const own = isRecord(labels) ? labels : {};
-  return selector.split(',').every((term) => {
-    const [, key, op, value] = /^\s*(!?[^!=\s]+)\s*(!=|==|=)?\s*(.*?)\s*$/.exec(term) ?? [];
-    if (key === undefined) return false;
-    if (op === undefined) return key.startsWith('!') ? !(key.slice(1) in own) : key in own;
-    return op === '!=' ? own[key] !== value : own[key] === value;
-  });
 }
 
 /** List items carry neither apiVersion nor kind, as in a real list. */
@@ -88,6 +87,7 @@ function listOf(type: ResourceType, items: StoredObject[], resourceVersion: stri
 export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions = {}): Promise<FakeKubernetesApi> {
   const store = new KubernetesStore(options.namespaces ?? ['default']);
   const controller = new DeploymentController(store, options.readyDelayMs ?? 50);
+  const watches = new WatchHub(store);
   const router: Router = express.Router();
 
   const existing = (type: ResourceType, namespace: string, name: string): StoredObject => {
@@ -158,12 +158,15 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
 
   for (const type of [DEPLOYMENTS, SERVICES]) {
     const base = `${type.group === '' ? '/api/v1' : `/apis/${type.apiVersion}`}/namespaces/:namespace/${type.plural}`;
-    router.get(base, handle((req, res) => {
-      const namespace = pathParam(req, 'namespace');
-      const selector = queryParams(req).get('labelSelector');
-      const items = store.list(type, namespace).filter((item) => matchesSelector(item.metadata.labels, selector));
+    const listOrWatch = (req: Request, res: Response, namespace: string | undefined): void => {
+      const params = queryParams(req);
+      if (params.get('watch') === 'true' || params.get('watch') === '1') return watches.serve(req, res, type, namespace);
+      const items = store.list(type, namespace).filter((item) => matchesSelector(item.metadata.labels, params.get('labelSelector')));
       send(res, 200, listOf(type, items, store.resourceVersion()));
-    }));
+    };
+    router.get(base, handle((req, res) => listOrWatch(req, res, pathParam(req, 'namespace'))));
+    // Across every namespace: /apis/apps/v1/deployments, /api/v1/services.
+    router.get(base.replace('/namespaces/:namespace', ''), handle((req, res) => listOrWatch(req, res, undefined)));
     router.post(base, handle((req, res) => {
       const namespace = pathParam(req, 'namespace');
       const body = checkWrite(type, namespace, req.body, undefined);
@@ -269,8 +272,16 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
     setReadyDelay: (ms) => controller.setReadyDelay(ms),
     setPodsWaiting: (waiting) => controller.setPodsWaiting(waiting),
     addNamespace: (namespace) => store.addNamespace(namespace),
+    remove: (resource, namespace, name) => {
+      const found = store.get(TYPES[resource], namespace, name);
+      if (found) store.remove(TYPES[resource], found);
+    },
+    endWatches: () => watches.endAll(),
+    compact: () => store.compact(),
+    openWatches: () => watches.count,
     close: async () => {
       controller.stop();
+      watches.endAll();
       await server.close();
     },
   };

@@ -54,6 +54,17 @@ export interface StoredObject extends JsonObject {
   status: JsonObject;
 }
 
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+/** One change, as a watch reports it; `object` is the object after the change (its last state for DELETED). */
+export interface StoreEvent {
+  type: WatchEventType;
+  object: StoredObject;
+}
+
+/** Changes kept for watches that resume from a resourceVersion; older ones are "compacted" (410 Gone). */
+const HISTORY_LIMIT = 1000;
+
 const FIRST_NODE_PORT = 30000;
 const LAST_NODE_PORT = 32767;
 
@@ -63,6 +74,10 @@ export class KubernetesStore {
   private readonly nodePorts = new Set<number>();
   private lastResourceVersion = 1000;
   private lastClusterIp = 10;
+  private readonly history: StoreEvent[] = [];
+  /** The history holds every change after this resourceVersion. */
+  private historyStart = this.lastResourceVersion;
+  private readonly listeners = new Set<(event: StoreEvent) => void>();
 
   constructor(namespaces: readonly string[]) {
     this.namespaces = new Set(namespaces);
@@ -113,6 +128,7 @@ export class KubernetesStore {
     if (type === DEPLOYMENTS) defaultDeployment(stored);
     else this.defaultService(stored, undefined);
     this.objects.set(key(type, namespace, name), stored);
+    this.emit('ADDED', stored);
     return stored;
   }
 
@@ -142,6 +158,7 @@ export class KubernetesStore {
       this.defaultService(next, current);
     }
     this.objects.set(key(type, current.metadata.namespace, current.metadata.name), next);
+    this.emit('MODIFIED', next);
     return next;
   }
 
@@ -149,11 +166,41 @@ export class KubernetesStore {
   setStatus(type: ResourceType, current: StoredObject, status: JsonObject): void {
     const next = { ...current, status, metadata: { ...current.metadata, resourceVersion: this.nextResourceVersion() } };
     this.objects.set(key(type, current.metadata.namespace, current.metadata.name), next);
+    this.emit('MODIFIED', next);
   }
 
   remove(type: ResourceType, current: StoredObject): void {
     this.objects.delete(key(type, current.metadata.namespace, current.metadata.name));
     if (type === SERVICES) for (const port of nodePortsIn(current)) this.nodePorts.delete(port);
+    this.emit('DELETED', { ...current, metadata: { ...current.metadata, resourceVersion: this.nextResourceVersion() } });
+  }
+
+  /** Every change from now on; returns the unsubscribe function. */
+  subscribe(listener: (event: StoreEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The changes after `resourceVersion`, or null when they are no longer kept (the API server answers 410). */
+  eventsSince(resourceVersion: number): StoreEvent[] | null {
+    if (resourceVersion < this.historyStart) return null;
+    return this.history.filter((event) => Number(event.object.metadata.resourceVersion) > resourceVersion);
+  }
+
+  /** Forgets the history, as etcd compaction does: a watch resuming from before now gets 410 Gone. */
+  compact(): void {
+    this.history.length = 0;
+    this.historyStart = this.lastResourceVersion;
+  }
+
+  private emit(type: WatchEventType, object: StoredObject): void {
+    const event: StoreEvent = { type, object: clone(object) };
+    this.history.push(event);
+    if (this.history.length > HISTORY_LIMIT) {
+      const dropped = this.history.shift();
+      if (dropped) this.historyStart = Number(dropped.object.metadata.resourceVersion);
+    }
+    for (const listener of this.listeners) listener(event);
   }
 
   /** A node port asked for explicitly that another Service holds. */

@@ -5,7 +5,8 @@
  * a follower that starts reports the instances whose containers are not running (nobody saw them stop).
  */
 import { randomUUID } from 'node:crypto';
-import { followContainerEvents, type ContainerEventFollower } from '../../activities/runtime/docker/container-events';
+import { followContainerEvents } from '../../activities/runtime/docker/container-events';
+import type { RuntimeEventFollower } from '../../activities/runtime/runtime-events';
 import { createDockerClient } from '../../activities/runtime/docker/docker-client';
 import { LABEL_INSTANCE } from '../../activities/runtime/labels';
 import { createLogger } from '../../common/logger';
@@ -15,7 +16,7 @@ import { eventually } from '../support/eventually';
 import { BUSYBOX_IMAGE } from '../support/test-images';
 
 let proxy: DockerSocketProxy;
-let follower: ContainerEventFollower;
+let follower: RuntimeEventFollower;
 const reports: string[] = [];
 const made: string[] = [];
 

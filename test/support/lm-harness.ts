@@ -14,7 +14,7 @@ import { createLogger } from '../../common/logger';
 import { ensureSearchAttributes } from '../../common/search-attribute-registration';
 import { createWorkers } from '../../worker/create-workers';
 import { removeContainersOf } from './docker-state';
-import type { ContainerEventFollower } from '../../activities/runtime/docker/container-events';
+import type { RuntimeEventFollower } from '../../activities/runtime/runtime-events';
 
 export interface LmHarness {
   config: LmConfig;
@@ -61,6 +61,7 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
     // Suites assert on exact timelines and peer calls: observation runs only where a test turns it on.
     LM_OBSERVE_INTERVAL_S: '0',
     LM_WATCH_DOCKER_EVENTS: 'false',
+    LM_WATCH_KUBERNETES: 'false',
     ...env,
   });
   const logger = createLogger('lm-test', config.logLevel);
@@ -69,7 +70,7 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
   const client = new Client({ connection, namespace: config.temporal.namespace });
   const nativeConnection = await NativeConnection.connect({ address: config.temporal.address });
   const workers: Worker[] = [];
-  let watcher: ContainerEventFollower | null = null;
+  let watcher: RuntimeEventFollower | null = null;
   if (options.workers !== false) {
     const { workflowWorker, agentWorker, watcher: follower } = await createWorkers(nativeConnection, config, logger, {
       workflowBundle: await workflowBundle(),

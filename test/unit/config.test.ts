@@ -32,6 +32,14 @@ test('metrics are served only at a host:port; empty means none', () => {
   expect(problem({ LM_METRICS_ADDRESS: '9464' })).toMatch(/LM_METRICS_ADDRESS must be host:port/);
 });
 
+test('Kubernetes Deployments are watched on a Kubernetes master, unless LM_WATCH_KUBERNETES says otherwise', () => {
+  expect(loadConfig({}).watchKubernetes).toBe(false);
+  expect(loadConfig({ K8S_MASTER: 'True' }).watchKubernetes).toBe(true);
+  expect(loadConfig({ K8S_MASTER: 'True', LM_WATCH_KUBERNETES: 'false' }).watchKubernetes).toBe(false);
+  expect(loadConfig({ LM_WATCH_KUBERNETES: 'yes' }).watchKubernetes).toBe(true);
+  expect(problem({ LM_WATCH_KUBERNETES: 'sometimes' })).toMatch(/LM_WATCH_KUBERNETES must be true or false/);
+});
+
 test('0: no periodic observation', () => {
   expect(loadConfig({ LM_OBSERVE_INTERVAL_S: '0' }).observeIntervalMs).toBe(0);
 });

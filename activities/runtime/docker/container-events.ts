@@ -10,25 +10,17 @@ import readline from 'node:readline';
 import type Docker from 'dockerode';
 import type { Logger } from '../../../common/logger';
 import { LABEL_INSTANCE } from '../labels';
+import { debouncedReports, ReconnectDelay, type RuntimeEventFollower, type RuntimeEventOptions } from '../runtime-events';
 
 /**
  * What can change whether a container runs or serves: started, ended (stop, kill, crash, OOM), removed,
  * paused, and its HEALTHCHECK turning healthy or unhealthy (Docker matches `health_status: …` by prefix).
  */
 const EVENTS = ['start', 'die', 'destroy', 'pause', 'unpause', 'health_status'];
-const RECONNECT_MIN_MS = 500;
-const RECONNECT_MAX_MS = 30_000;
 
-export interface ContainerEventsOptions {
+export interface ContainerEventsOptions extends RuntimeEventOptions {
   docker: Docker;
   logger: Logger;
-  /** Events of one instance within this window are reported once, at its end. */
-  debounceMs: number;
-  onChanged(instanceUuid: string): void;
-}
-
-export interface ContainerEventFollower {
-  stop(): void;
 }
 
 interface DockerEvent {
@@ -38,37 +30,27 @@ interface DockerEvent {
   Actor?: { Attributes?: Record<string, string> };
 }
 
-export function followContainerEvents({ docker, logger, debounceMs, onChanged }: ContainerEventsOptions): ContainerEventFollower {
-  const pending = new Map<string, NodeJS.Timeout>();
+export function followContainerEvents({ docker, logger, ...reporting }: ContainerEventsOptions): RuntimeEventFollower {
+  const reports = debouncedReports(reporting);
+  const report = reports.report;
+  const delay = new ReconnectDelay();
   let stopped = false;
   let stream: NodeJS.ReadableStream | null = null;
   let retry: NodeJS.Timeout | null = null;
-  let delay = RECONNECT_MIN_MS;
   /** Seconds since the epoch of the last event seen: where a reconnect resumes. */
   let since = Math.floor(Date.now() / 1000);
-
-  const report = (uuid: string): void => {
-    if (pending.has(uuid)) return;
-    pending.set(
-      uuid,
-      setTimeout(() => {
-        pending.delete(uuid);
-        onChanged(uuid);
-      }, debounceMs),
-    );
-  };
 
   type Closable = NodeJS.ReadableStream & { destroy?: () => void };
   const reconnectLater = (why: string): void => {
     (stream as Closable | null)?.destroy?.();
     stream = null;
     if (stopped || retry !== null) return;
-    logger.warn({ why, retryInMs: delay }, 'Docker event stream lost; reconnecting');
+    const retryInMs = delay.next();
+    logger.warn({ why, retryInMs }, 'Docker event stream lost; reconnecting');
     retry = setTimeout(() => {
       retry = null;
       void connect();
-    }, delay);
-    delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+    }, retryInMs);
   };
 
   /** After the stream is open, so that nothing falls between the listing and the events. */
@@ -77,7 +59,7 @@ export function followContainerEvents({ docker, logger, debounceMs, onChanged }:
       const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE] } });
       for (const container of containers) {
         const uuid = container.Labels?.[LABEL_INSTANCE];
-        if (container.State !== 'running' && uuid !== undefined && uuid !== '') report(uuid);
+        if (container.State !== 'running' && uuid !== undefined) report(uuid);
       }
     } catch (err) {
       logger.warn({ err }, 'could not list the LM containers after connecting to Docker events');
@@ -95,7 +77,7 @@ export function followContainerEvents({ docker, logger, debounceMs, onChanged }:
         return;
       }
       stream = events;
-      delay = RECONNECT_MIN_MS;
+      delay.reset();
       void reportNotRunning();
       const lines = readline.createInterface({ input: events });
       lines.on('line', (line) => {
@@ -107,7 +89,7 @@ export function followContainerEvents({ docker, logger, debounceMs, onChanged }:
         }
         if (typeof event.time === 'number') since = Math.max(since, event.time);
         const uuid = event.Actor?.Attributes?.[LABEL_INSTANCE];
-        if (uuid !== undefined && uuid !== '') report(uuid);
+        if (uuid !== undefined) report(uuid);
       });
       // readline passes the stream's errors on (a dropped connection is "aborted"); the stream ends after.
       // Only the current stream may trigger a reconnect: a replaced one still closes later.
@@ -127,8 +109,7 @@ export function followContainerEvents({ docker, logger, debounceMs, onChanged }:
     stop() {
       stopped = true;
       if (retry !== null) clearTimeout(retry);
-      for (const timer of pending.values()) clearTimeout(timer);
-      pending.clear();
+      reports.cancel();
       (stream as Closable | null)?.destroy?.();
     },
   };

@@ -88,10 +88,12 @@ export function isScaledDown(deployment: V1Deployment): boolean {
   return isObserved(deployment) && (deployment.spec?.replicas ?? 1) === 0 && (deployment.status?.replicas ?? 0) === 0;
 }
 
-export function kubernetesObservedStatus(deployment: V1Deployment): AgentStatus {
+/** What `observe` reports for a Deployment, and its pods when they were read. */
+export function kubernetesObservedStatus(deployment: V1Deployment, pods: readonly V1Pod[] = []): AgentStatus {
   const desired = deployment.spec?.replicas ?? 1;
   // generation 1 is the spec as created (0 replicas): never started yet.
   if (desired === 0) return (deployment.metadata?.generation ?? 1) <= 1 ? 'waiting' : 'stopped';
   if (isObserved(deployment) && (deployment.status?.readyReplicas ?? 0) >= desired) return 'started';
-  return conditionProblem(deployment) ? 'error' : 'unknown';
+  // Pods the kubelet will not get past by itself (a crash loop, an image gone) fail the agent too.
+  return conditionProblem(deployment) !== null || podProblem(pods) !== null ? 'error' : 'unknown';
 }

@@ -1,5 +1,5 @@
 /** The typed API clients the kubernetes runtime uses, with a timeout on every call (DESIGN §4). */
-import type { AppsV1Api, ConfigurationOptions, CoreV1Api, Middleware, ObservableMiddleware } from '@kubernetes/client-node';
+import type { AppsV1Api, ConfigurationOptions, CoreV1Api, KubeConfig, Middleware, ObservableMiddleware } from '@kubernetes/client-node';
 import { FailureType } from '../../../workflows/model/failures';
 import { errorMessage, failure } from '../../failures';
 import { describeConnection, type KubernetesConnection } from './kubernetes-connection';
@@ -14,7 +14,8 @@ export interface KubernetesClients {
   server: string;
 }
 
-export function createKubernetesClients(connection: KubernetesConnection, timeoutMs: number): KubernetesClients {
+/** The kubeconfig to reach the cluster with, and its current cluster's server. */
+export function loadKubeConfig(connection: KubernetesConnection): { kubeConfig: KubeConfig; server: string } {
   const lib = loadKubernetesClient();
   const kubeConfig = new lib.KubeConfig();
   try {
@@ -31,6 +32,12 @@ export function createKubernetesClients(connection: KubernetesConnection, timeou
   if (!cluster) {
     throw failure(FailureType.NotSupported, `${describeConnection(connection)} names no current cluster; set its current-context`);
   }
+  return { kubeConfig, server: cluster.server };
+}
+
+export function createKubernetesClients(connection: KubernetesConnection, timeoutMs: number): KubernetesClients {
+  const lib = loadKubernetesClient();
+  const { kubeConfig, server } = loadKubeConfig(connection);
   const timeout: Middleware = {
     pre: async (request) => {
       request.setSignal(AbortSignal.timeout(timeoutMs));
@@ -39,7 +46,7 @@ export function createKubernetesClients(connection: KubernetesConnection, timeou
     post: async (response) => response,
   };
   const configuration = lib.createConfiguration({
-    baseServer: new lib.ServerConfiguration(cluster.server, {}),
+    baseServer: new lib.ServerConfiguration(server, {}),
     authMethods: { default: kubeConfig },
     promiseMiddleware: [timeout],
   });
@@ -47,6 +54,6 @@ export function createKubernetesClients(connection: KubernetesConnection, timeou
     apps: new lib.AppsV1Api(configuration),
     core: new lib.CoreV1Api(configuration),
     mergePatch: lib.setHeaderOptions('Content-Type', lib.PatchStrategy.MergePatch),
-    server: cluster.server,
+    server,
   };
 }

@@ -125,7 +125,11 @@ export class KubernetesRuntime implements WorkloadRuntime {
 
   async observe(ref: WorkloadRef): Promise<AgentStatus> {
     try {
-      return kubernetesObservedStatus(await this.readDeployment(ref, this.namespaceOf(ref)));
+      const namespace = this.namespaceOf(ref);
+      const deployment = await this.readDeployment(ref, namespace);
+      const status = kubernetesObservedStatus(deployment);
+      // Short of ready pods: their state tells a rollout in progress from a crash loop.
+      return status === 'unknown' ? kubernetesObservedStatus(deployment, await this.podsOf(ref, namespace)) : status;
     } catch (err) {
       // Gone or refused: error; not reachable: unknown (the original's "??").
       const type = (err as Partial<ApplicationFailure> | null)?.type;

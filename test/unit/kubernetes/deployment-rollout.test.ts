@@ -83,3 +83,11 @@ test.each([
 ] as const)('observed: %s → %s', (_what, expected, d) => {
   expect(kubernetesObservedStatus(d)).toBe(expected);
 });
+
+test('observed with its pods: a crash loop or a lost image is an error, pods still being created are not', () => {
+  const short = deployment(1, 2, { observedGeneration: 2 });
+  expect(kubernetesObservedStatus(short, [pod({ reason: 'CrashLoopBackOff' }, 1)])).toBe('error');
+  expect(kubernetesObservedStatus(short, [pod({ reason: 'ImagePullBackOff' })])).toBe('error');
+  expect(kubernetesObservedStatus(short, [pod({ reason: 'ContainerCreating' })])).toBe('unknown');
+  expect(kubernetesObservedStatus(deployment(1, 2, { observedGeneration: 2, readyReplicas: 1 }), [pod({ reason: 'CrashLoopBackOff' })])).toBe('started');
+});
