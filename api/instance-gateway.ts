@@ -25,13 +25,13 @@ import {
   startUpdate,
   stopUpdate,
   terminateUpdate,
-  timelineQuery,
+  timelineSinceQuery,
   type Notification,
   type StartJobResult,
 } from '../workflows/messages';
 import type { StartJobRequest } from '../workflows/model/compss-job';
 import type { ServiceInstanceInput } from '../workflows/model/input';
-import { instanceIdOf, type ServiceInstance, type TimelineEntry } from '../workflows/model/instance';
+import { instanceIdOf, type ServiceInstance, type TimelinePage } from '../workflows/model/instance';
 import type { InstanceOperation } from '../workflows/model/operations';
 import type { SelectionOutcome } from '../workflows/model/peers';
 import type { DeployedWorkload } from '../activities/runtime/workload';
@@ -42,6 +42,8 @@ import { serviceInstanceWorkflow } from '../workflows/service-instance.workflow'
 import { conflict, notFound } from './api-error';
 
 const QUERY_DEADLINE_MS = 5_000;
+/** How often a long poll of the timeline asks the instance again. */
+const TIMELINE_POLL_MS = 500;
 const ACCEPT_DEADLINE_MS = 15_000;
 const SETTLE_POLL_MS = 250;
 const PING_DEADLINE_MS = 2_000;
@@ -161,13 +163,26 @@ export class InstanceGateway {
     }
   }
 
-  async timeline(uuid: string): Promise<TimelineEntry[]> {
-    try {
-      return await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(timelineQuery));
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound(`service instance ${uuid} not found`);
-      throw err;
+  /**
+   * The timeline from entry `since` on. With `waitMs`, a long poll: when there is nothing new yet, asks again
+   * until there is, the time is up, or the client is `gone`.
+   */
+  async timeline(uuid: string, since: number, waitMs: number, gone: () => boolean): Promise<TimelinePage> {
+    const deadline = Date.now() + waitMs;
+    const read = async (): Promise<TimelinePage> => {
+      try {
+        return await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(timelineSinceQuery, since));
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound(`service instance ${uuid} not found`);
+        throw err;
+      }
+    };
+    let page = await read();
+    while (page.entries.length === 0 && !gone() && Date.now() < deadline) {
+      await delay(Math.min(TIMELINE_POLL_MS, deadline - Date.now()));
+      page = await read();
     }
+    return page;
   }
 
   /** Sends an operation; answers when it is accepted, or when it has finished if `wait`. */

@@ -1,5 +1,5 @@
 /** Pure helpers that build and change the workflow's state; no Temporal API, so they are unit-tested directly. */
-import { instanceIdOf, workloadName, type AgentEntry, type TimelineEntry } from './model/instance';
+import { instanceIdOf, workloadName, type AgentEntry, type TimelineEntry, type TimelinePage } from './model/instance';
 import type { InstanceState, ServiceInstanceInput } from './model/input';
 import type { Service } from './model/service';
 
@@ -48,6 +48,12 @@ export function initialState(input: ServiceInstanceInput, now: string): Instance
     timelineDropped: 0,
     seenNotifications: [],
   };
+}
+
+/** The entries numbered `since` and after (numbers count the dropped ones too). */
+export function timelineSince(state: InstanceState, since: number): TimelinePage {
+  const next = state.timelineDropped + state.timeline.length;
+  return { entries: state.timeline.slice(Math.max(0, since - state.timelineDropped)), next };
 }
 
 export function appendTimeline(state: InstanceState, entry: TimelineEntry): void {

@@ -1,7 +1,7 @@
 /** Messages of the service-instance workflow: updates (operations), signals (notifications), queries (reads). */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { StartJobRequest } from './model/compss-job';
-import type { ServiceInstance, TimelineEntry } from './model/instance';
+import type { ServiceInstance, TimelineEntry, TimelinePage } from './model/instance';
 import type { SelectionOutcome } from './model/peers';
 
 /** Updates answer with the instance as it is once the operation has settled. */
@@ -42,3 +42,5 @@ export const notificationsInFlightQuery = defineQuery<string[]>('notifications-i
 
 export const instanceQuery = defineQuery<ServiceInstance>('instance');
 export const timelineQuery = defineQuery<TimelineEntry[]>('timeline');
+
+export const timelineSinceQuery = defineQuery<TimelinePage, [number]>('timeline-since');

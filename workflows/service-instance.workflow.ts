@@ -12,7 +12,7 @@ import { jobRefusal, startCompssJob } from './compss-start-job';
 import type { InstanceContext } from './instance-context';
 import { InstanceLock } from './instance-lock';
 import { countSettled } from './instance-metrics';
-import { appendTimeline, forgetNotification, initialState, rememberNotification } from './instance-state';
+import { appendTimeline, forgetNotification, initialState, rememberNotification, timelineSince } from './instance-state';
 import {
   instanceQuery,
   notificationSignal,
@@ -26,6 +26,7 @@ import {
   stopUpdate,
   terminateUpdate,
   timelineQuery,
+  timelineSinceQuery,
 } from './messages';
 import { FailureType } from './model/failures';
 import type { StartJobRequest } from './model/compss-job';
@@ -263,6 +264,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   // Handlers first, before any await, so no message arrives to a missing handler.
   wf.setHandler(instanceQuery, () => inst);
   wf.setHandler(timelineQuery, () => state.timeline);
+  wf.setHandler(timelineSinceQuery, (since) => timelineSince(state, since));
   wf.setHandler(notificationsInFlightQuery, () => state.seenNotifications);
   wf.setHandler(selectionUpdate, async () => {
     await wf.condition(() => selection !== null);

@@ -76,3 +76,11 @@ export function agentLabel(agent: Pick<AgentEntry, 'url'>, index: number): strin
 export function workloadName(uuid: string, index: number): string {
   return `lm-${uuid}-${index}`;
 }
+
+/** Timeline entries are numbered from the instance's first (0); the oldest are dropped past the last 500. */
+export interface TimelinePage {
+  /** The entries numbered `since` and after, that are still kept. */
+  entries: TimelineEntry[];
+  /** The number of the next entry: pass it as `since` to get only what comes after. */
+  next: number;
+}
