@@ -3,6 +3,7 @@
  * submit, stop, start and terminate checked on the compose project's containers; bad compose input ends as an
  * `error` instance whose timeline says why (or a 400 at submit, once the API checks compose files itself).
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +11,7 @@ import type { AxiosResponse } from 'axios';
 import type Docker from 'dockerode';
 import { sweepComposeProject } from '../../activities/runtime/compose/sweep-compose-project';
 import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
+import { INSTANCE_STATUSES } from '../../workflows/model/status';
 import { getInstance, operate } from '../support/api-calls';
 import { startComposeFileServer, type ComposeFileServer } from '../support/compose-file-server';
 import { docker } from '../support/docker-state';
@@ -35,9 +37,9 @@ afterAll(async () => {
   fs.rmSync(workingDir, { recursive: true, force: true });
 });
 
-async function submitCompose(url: string): Promise<AxiosResponse> {
+async function submitCompose(url: string, name = 'compose-app'): Promise<AxiosResponse> {
   const response = await lm.api.post('/api/v2/lm/service?wait=true', {
-    service: { name: 'compose-app', exec: url, exec_type: 'docker-compose', exec_ports: [] },
+    service: { name, exec: url, exec_type: 'docker-compose', exec_ports: [] },
   });
   const instance = response.data?.service_instance as ServiceInstance | undefined;
   if (instance) projects.push(`lm-${uuidOf(instance.id)}`);
@@ -96,13 +98,15 @@ test('submit, stop, start and terminate a compose instance act on its compose pr
  * started (the agent-side refusal of the same problems is covered by test/integration/compose-runtime.test.ts).
  */
 async function expectRefused(url: string, reason: RegExp): Promise<void> {
-  const before = (await lm.api.get('/api/v2/lm/service-instances/all?status=created-not-initialized,deploying,error')).data.count as number;
-  const response = await submitCompose(url);
+  // A name of its own: instances other suites left on the shared Temporal cannot count.
+  const name = `refused-${randomUUID().slice(0, 8)}`;
+  const response = await submitCompose(url, name);
   expect(response.status).toBe(400);
   expect(response.data.error).toBe(true);
   expect(response.data.message).toMatch(reason);
-  const after = (await lm.api.get('/api/v2/lm/service-instances/all?status=created-not-initialized,deploying,error')).data.count as number;
-  expect(after).toBe(before);
+  const listed = await lm.api.get(`/api/v2/lm/service-instances/all?status=${INSTANCE_STATUSES.join(',')}&service=${name}`);
+  expect(listed.status).toBe(200);
+  expect(listed.data.count).toBe(0);
 }
 
 test('an unreachable compose URL is a 400 naming the URL', async () => {
