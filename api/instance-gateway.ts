@@ -36,7 +36,7 @@ import type { InstanceOperation } from '../workflows/model/operations';
 import type { SelectionOutcome } from '../workflows/model/peers';
 import type { DeployedWorkload } from '../activities/runtime/workload';
 import { SA_EXEC_TYPE, SA_SERVICE_ID, SA_SERVICE_NAME, SA_STATUS, SA_USER } from '../workflows/model/search-attributes';
-import { isTransitional, type InstanceStatus } from '../workflows/model/status';
+import { INSTANCE_STATUSES, isTransitional, type InstanceStatus } from '../workflows/model/status';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
 import { serviceInstanceWorkflow } from '../workflows/service-instance.workflow';
 import { conflict, notFound } from './api-error';
@@ -285,6 +285,12 @@ export class InstanceGateway {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE',
       }),
     );
+  }
+
+  /** How many instances are in each status (visibility counts; terminated ones until the retention ends). */
+  async countByStatus(): Promise<Array<{ status: InstanceStatus; count: number }>> {
+    const countOf = (status: InstanceStatus) => this.withDeadline(QUERY_DEADLINE_MS, () => this.client.workflow.count(visibilityQuery({ statuses: [status] })));
+    return Promise.all(INSTANCE_STATUSES.map(async (status) => ({ status, count: (await countOf(status)).count })));
   }
 
   async list(filter: ListFilter, pageSize: number, pageToken: string | null): Promise<InstancePage> {

@@ -10,8 +10,9 @@ export function metricsRoutes(routes: RouteBuilder, registry: Registry): void {
       paths: ['/metrics'],
       summary: 'Prometheus metrics of the API process',
       description:
-        "Requests by route template, method and status (`lm_api_request_duration_seconds`) and the process's CPU, " +
-        'memory and event loop. The worker serves its own (instances settled, drift, Temporal SDK) at LM_METRICS_ADDRESS.',
+        'Requests by route template, method and status (`lm_api_request_duration_seconds`), instances by status ' +
+        "(`lm_instances`, counted in Temporal visibility at each scrape) and the process's CPU, memory and event loop. " +
+        'The worker serves its own (instances settled, drift, Temporal SDK) at LM_METRICS_ADDRESS.',
       tag: 'status',
       access: 'client',
       responses: { 200: { description: 'Prometheus text exposition format', schema: z.string(), contentType: registry.contentType } },

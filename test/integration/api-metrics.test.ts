@@ -1,8 +1,12 @@
 /**
- * `GET /metrics` of the API (real Temporal behind the API; no workers needed): requests counted by route
- * template, method and status, never by raw URL; the client token guards it when set; documented in OpenAPI.
+ * `GET /metrics` of the API (real Temporal, real Docker): requests counted by route template, method and status,
+ * never by raw URL; instances by status as visibility counts them; the client token guards it when set;
+ * documented in OpenAPI.
  */
 import { randomUUID } from 'node:crypto';
+import { uuidOf } from '../../workflows/model/instance';
+import { dockerService } from '../support/api-calls';
+import { eventually } from '../support/eventually';
 import { startLm, type LmHarness } from '../support/lm-harness';
 
 const TOKEN = 'metrics-token-7d2e';
@@ -10,7 +14,7 @@ const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 let lm: LmHarness;
 
 beforeAll(async () => {
-  lm = await startLm({ LM_API_TOKEN: TOKEN }, { workers: false });
+  lm = await startLm({ LM_API_TOKEN: TOKEN });
 });
 
 afterAll(async () => {
@@ -52,6 +56,22 @@ test('requests are counted by route template, method and status; the token guard
   expect(text).not.toContain(unknown);
   expect(text).toMatch(/^process_cpu_seconds_total \d/m);
   expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds /m);
+});
+
+test('lm_instances counts the instances by status as the listing does', async () => {
+  const submitted = await lm.api.post('/api/v2/lm/service?wait=true', { service: dockerService({ name: 'counted' }) }, auth);
+  expect(submitted.status).toBe(200);
+  const uuid = uuidOf(submitted.data.service_instance.id as string);
+  lm.made.push(uuid);
+  expect((await lm.api.put(`/api/v2/lm/service-instances/${uuid}?wait=true`, { operation: 'stop' }, auth)).status).toBe(200);
+  await eventually('the stopped instance counted alike by /metrics and the listing', async () => {
+    const listed = (await lm.api.get('/api/v2/lm/service-instances/all?status=stopped', auth)).data.count as number;
+    const scraped = sample((await lm.api.get('/metrics', auth)).data as string, 'lm_instances', { status: 'stopped' });
+    return listed >= 1 && scraped === listed ? true : undefined;
+  }, 15_000, 200);
+  const text = (await lm.api.get('/metrics', auth)).data as string;
+  // Every status has its series, zero or not.
+  for (const status of ['started', 'error', 'terminated']) expect(sample(text, 'lm_instances', { status })).toEqual(expect.any(Number));
 });
 
 test('the OpenAPI document describes /metrics as Prometheus text behind the client token', async () => {
