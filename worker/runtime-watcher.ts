@@ -40,6 +40,7 @@ export function startRuntimeWatcher(connection: NativeConnection, config: LmConf
     followers.push(
       followDeploymentEvents({
         connection: chooseKubernetesConnection(config.kubernetes.proxy),
+        namespace: config.kubernetes.namespace,
         requestTimeoutMs: config.httpTimeoutMs,
         logger,
         debounceMs: DEBOUNCE_MS,

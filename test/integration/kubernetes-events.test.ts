@@ -2,13 +2,16 @@
  * The Kubernetes Deployment follower against the fake API server (no cluster can run here), reached as through
  * `kubectl proxy`: it lists, reports the Deployments that are not available, then watches every namespace;
  * a watch the server ends resumes from the last resourceVersion; a compacted one (410 Expired) lists again;
- * an API server that goes away is reconnected to.
+ * an API server that goes away is reconnected to; one that refuses every namespace (a namespaced Role) has the
+ * follower follow K8S_NAMESPACE alone.
  */
 import { randomUUID } from 'node:crypto';
 import { followDeploymentEvents } from '../../activities/runtime/kubernetes/deployment-events';
 import type { RuntimeEventFollower } from '../../activities/runtime/runtime-events';
 import { createLogger } from '../../common/logger';
 import { startFakeKubernetesApi, type FakeKubernetesApi } from '../fakes/kubernetes-api';
+import { forbidden } from '../fakes/kubernetes-status';
+import { DEPLOYMENTS } from '../fakes/kubernetes-store';
 import type { RecordedCall } from '../fakes/call-recorder';
 import { eventually } from '../support/eventually';
 
@@ -45,6 +48,7 @@ async function reportedEventually(uuid: string): Promise<void> {
 function follow(): RuntimeEventFollower {
   return followDeploymentEvents({
     connection: { kind: 'proxy', url: fake.url },
+    namespace: 'default',
     requestTimeoutMs: 5_000,
     logger: createLogger('k8s-events-test', 'error'),
     debounceMs: 100,
@@ -121,4 +125,32 @@ test('an API server that goes away is reconnected to; stop() ends the watch', as
   seedInstance();
   await new Promise((resolve) => setTimeout(resolve, 500));
   expect(reported).toHaveLength(count);
+});
+
+test('refused every namespace (403), it follows its own namespace only', async () => {
+  // Cluster-wide list and watch are forbidden, as under a namespaced Role.
+  fake.failNext('GET', '/apis/apps/v1/deployments', { status: 403, body: forbidden(DEPLOYMENTS, 'list', ''), times: Infinity });
+  const before = fake.calls().length;
+  follower = follow();
+  try {
+    const notReady = seedInstance('default');
+    await reportedEventually(notReady);
+    await eventually('watching the namespace', async () => (fake.openWatches() === 1 ? true : undefined));
+    const paths = fake.calls().slice(before).map((c) => `${c.path}${isWatch(c) ? ' (watch)' : ''}`);
+    expect(paths).toEqual(expect.arrayContaining([
+      '/apis/apps/v1/deployments',
+      '/apis/apps/v1/namespaces/default/deployments',
+      '/apis/apps/v1/namespaces/default/deployments (watch)',
+    ]));
+    // Its own namespace's changes are seen; another namespace is out of its sight.
+    const count = reported.length;
+    const elsewhere = seedInstance('other');
+    const here = seedInstance('default');
+    await reportedEventually(here);
+    expect(reported.slice(count)).not.toContain(elsewhere);
+  } finally {
+    follower.stop();
+    follower = null;
+    await fake.clearFaults();
+  }
 });

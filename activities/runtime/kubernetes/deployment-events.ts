@@ -3,7 +3,8 @@
  * instances changed, once per burst: the Kubernetes twin of docker/container-events.ts. It lists first and
  * reports every Deployment that is not fully available (what changed while nobody watched), then watches from
  * the list's resourceVersion. A watch the server ends (its timeout, a restart) resumes from the last version
- * seen; one whose version was compacted away (410 Expired) lists again.
+ * seen; one whose version was compacted away (410 Expired) lists again. Where the LM may not read Deployments
+ * cluster-wide (403: a namespaced Role), it follows its own namespace (K8S_NAMESPACE) instead.
  */
 import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from '../../../common/logger';
@@ -15,12 +16,14 @@ import { createKubernetesClients, loadKubeConfig } from './kubernetes-clients';
 import { describeConnection, type KubernetesConnection } from './kubernetes-connection';
 import { loadKubernetesClient } from './load-kubernetes-client';
 
-const DEPLOYMENTS_PATH = '/apis/apps/v1/deployments';
+const ALL_NAMESPACES_PATH = '/apis/apps/v1/deployments';
 /** A watch that ends sooner than this was refused, not timed out: the next one waits. */
 const HEALTHY_WATCH_MS = 5_000;
 
 export interface DeploymentEventsOptions extends RuntimeEventOptions {
   connection: KubernetesConnection;
+  /** Followed alone when the cluster refuses the LM every namespace. */
+  namespace: string;
   requestTimeoutMs: number;
   logger: Logger;
 }
@@ -36,7 +39,7 @@ function statusCodeOf(value: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-export function followDeploymentEvents({ connection, requestTimeoutMs, logger, ...reporting }: DeploymentEventsOptions): RuntimeEventFollower {
+export function followDeploymentEvents({ connection, namespace, requestTimeoutMs, logger, ...reporting }: DeploymentEventsOptions): RuntimeEventFollower {
   const reports = debouncedReports(reporting);
   const delay = new ReconnectDelay();
   const where = describeConnection(connection);
@@ -47,6 +50,21 @@ export function followDeploymentEvents({ connection, requestTimeoutMs, logger, .
   let resourceVersion: string | null = null;
   /** Only the current watch may trigger the next one: an aborted one still calls back later. */
   let current = 0;
+  /** False once the cluster answered 403 to every namespace: then only `namespace` is followed. */
+  let everyNamespace = true;
+
+  /** Answers whether the follower narrowed its scope (and should list again at once). */
+  const narrowedOn = (err: unknown): boolean => {
+    if (!everyNamespace || statusCodeOf(err) !== 403) return false;
+    everyNamespace = false;
+    resourceVersion = null;
+    logger.warn(
+      { err: errorMessage(err) },
+      `Kubernetes (${where}) does not let the LM follow Deployments in every namespace; following namespace ${namespace} ` +
+        '(K8S_NAMESPACE) only. Grant list and watch on deployments cluster-wide to follow instances in other namespaces',
+    );
+    return true;
+  };
 
   const connectLater = (why: string, waitMs: number): void => {
     if (stopped || retry !== null) return;
@@ -60,7 +78,9 @@ export function followDeploymentEvents({ connection, requestTimeoutMs, logger, .
   /** Lists the LM's Deployments; the ones not fully available may have changed unseen. */
   async function list(): Promise<string> {
     const { apps } = createKubernetesClients(connection, requestTimeoutMs);
-    const deployments = await apps.listDeploymentForAllNamespaces({ labelSelector: LABEL_INSTANCE });
+    const deployments = everyNamespace
+      ? await apps.listDeploymentForAllNamespaces({ labelSelector: LABEL_INSTANCE })
+      : await apps.listNamespacedDeployment({ namespace, labelSelector: LABEL_INSTANCE });
     for (const deployment of deployments.items) {
       const uuid = instanceOf(deployment);
       if (uuid !== undefined && kubernetesObservedStatus(deployment) !== 'started') reports.report(uuid);
@@ -95,7 +115,9 @@ export function followDeploymentEvents({ connection, requestTimeoutMs, logger, .
         watch = null;
         const lasted = Date.now() - opened >= HEALTHY_WATCH_MS;
         if (lasted) delay.reset();
-        if (expired || statusCodeOf(err) === 410) {
+        if (narrowedOn(err)) {
+          connectLater('', 0);
+        } else if (expired || statusCodeOf(err) === 410) {
           logger.info(`Kubernetes watch of ${where}: its resourceVersion expired; listing again`);
           resourceVersion = null;
           connectLater('', 0);
@@ -107,7 +129,7 @@ export function followDeploymentEvents({ connection, requestTimeoutMs, logger, .
         }
       };
       const opening = await new lib.Watch(kubeConfig).watch(
-        DEPLOYMENTS_PATH,
+        everyNamespace ? ALL_NAMESPACES_PATH : `/apis/apps/v1/namespaces/${encodeURIComponent(namespace)}/deployments`,
         { labelSelector: LABEL_INSTANCE, resourceVersion: resourceVersion || undefined, allowWatchBookmarks: true },
         onEvent,
         onEnd,
@@ -115,7 +137,8 @@ export function followDeploymentEvents({ connection, requestTimeoutMs, logger, .
       if (stopped || mine !== current) opening.abort();
       else watch = opening;
     } catch (err) {
-      if (mine === current) connectLater(`${errorMessage(err)}; the periodic observation (LM_OBSERVE_INTERVAL_S) still covers Kubernetes`, delay.next());
+      if (mine === current && narrowedOn(err)) connectLater('', 0);
+      else if (mine === current) connectLater(`${errorMessage(err)}; the periodic observation (LM_OBSERVE_INTERVAL_S) still covers Kubernetes`, delay.next());
     }
   }
 
