@@ -18,7 +18,13 @@ export function instanceUuid(idempotencyKey: string | undefined): string {
 
 /** What every new instance is told by this LM's configuration, whichever mode submitted it. */
 export function workflowSettings(config: LmConfig, body: SubmitBody): WorkflowSettings {
-  return { agentTimeoutMs: config.agentTimeoutMs, allOrNothing: body.all_or_nothing, observeIntervalMs: config.observeIntervalMs };
+  return {
+    agentTimeoutMs: config.agentTimeoutMs,
+    allOrNothing: body.all_or_nothing,
+    observeIntervalMs: config.observeIntervalMs,
+    // Absent unless asked for: instances without it issue exactly the commands they always did.
+    ...(body.expires_in === undefined ? {} : { expiresInMs: body.expires_in * 1000 }),
+  };
 }
 
 export function workflowInput(body: SubmitBody, service: Service, uuid: string, config: LmConfig): ServiceInstanceInput {

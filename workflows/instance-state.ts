@@ -26,6 +26,7 @@ export function newAgentEntry(uuid: string, url: string, index: number, service:
 
 export function initialState(input: ServiceInstanceInput, now: string): InstanceState {
   const { service } = input;
+  const { expiresInMs } = input.settings;
   return {
     instance: {
       id: instanceIdOf(input.uuid),
@@ -43,6 +44,7 @@ export function initialState(input: ServiceInstanceInput, now: string): Instance
       updated: now,
       agents: input.agents.map((agent, index) => newAgentEntry(input.uuid, agent.agent_ip, index, service)),
       error: null,
+      ...(expiresInMs === undefined ? {} : { expires_at: new Date(Date.parse(now) + expiresInMs).toISOString() }),
     },
     timeline: [],
     timelineDropped: 0,

@@ -317,15 +317,30 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
 
   const done = () => ended || inst.status === 'terminated' || (lock.holder === null && wf.workflowInfo().continueAsNewSuggested);
   const observeEvery = settings.observeIntervalMs;
+  /** Submitted with `expires_in`: the instance terminates itself then, once (a failed terminate is the user's to retry). */
+  const expiresAt = inst.expires_at === undefined ? null : Date.parse(inst.expires_at);
+  let expiryHandled = false;
+  const expiryDue = () => expiresAt !== null && !expiryHandled && !terminateRequested && lock.holder === null && Date.now() >= expiresAt;
   if (observeEvery === undefined) {
     // Started before observation existed: its history has no observation to replay.
     await wf.condition(done);
   } else {
-    const due = () => done() || (observeRequested && lock.holder === null);
+    const due = () => done() || (observeRequested && lock.holder === null) || expiryDue();
     for (;;) {
-      if (observeEvery > 0) await wf.condition(due, observeEvery);
+      // Without an expiry the waits are exactly those of the histories recorded before it existed.
+      // Once the time has come, no timer: `due` wakes the loop when the instance is free to terminate.
+      const untilExpiry = expiresAt === null || expiryHandled || expiresAt <= Date.now() ? null : expiresAt - Date.now();
+      const wait = [observeEvery > 0 ? observeEvery : null, untilExpiry].filter((ms): ms is number => ms !== null);
+      if (wait.length > 0) await wf.condition(due, Math.min(...wait));
       else await wf.condition(due);
       if (done()) break;
+      if (expiryDue()) {
+        expiryHandled = true;
+        record('expire', 'info', `the instance expires now (${inst.expires_at}, expires_in at submit): terminating it`);
+        await runOperation('terminate').catch(() => undefined);
+        continue;
+      }
+      if (!observeRequested && observeEvery === 0) continue;
       observeRequested = false;
       await observeAgents(ctx, lock, steps.refOf, settleAfter);
     }

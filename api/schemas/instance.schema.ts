@@ -42,6 +42,7 @@ export const ServiceInstanceSchema = z
       .nullable()
       .optional()
       .meta({ description: 'Why the SLA agreement could not be created, started, stopped or terminated (the instance runs anyway)' }),
+    expires_at: z.string().optional().meta({ description: 'When the instance terminates itself (submitted with `expires_in`); absent: never' }),
   })
   .meta({ id: 'ServiceInstance' });
 

@@ -8,6 +8,8 @@ export const AgentIpSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/, 'agent_ip must be an IP address or a host name')
   .meta({ example: '192.168.1.31' });
 
+const MAX_EXPIRES_IN_S = 10 * 365 * 86_400;
+
 export const SubmitBodySchema = z
   .looseObject({
     service: ServiceSchema.optional(),
@@ -24,6 +26,13 @@ export const SubmitBodySchema = z
       .boolean()
       .default(false)
       .meta({ description: 'If any agent fails, remove the others and end in `error` instead of `degraded`' }),
+    expires_in: z
+      .number({ error: 'expires_in must be a number of seconds' })
+      .int('expires_in must be a whole number of seconds')
+      .min(1, 'expires_in must be at least 1 second')
+      .max(MAX_EXPIRES_IN_S, `expires_in must be at most ${MAX_EXPIRES_IN_S} seconds (10 years)`)
+      .optional()
+      .meta({ description: 'Terminate the instance this many seconds after submit (a durable timer: LM restarts do not reset it)', example: 3600 }),
     service_instance_id: z.string().min(1).optional().meta({ description: 'Internal: set by a child LM forwarding to its leader' }),
   })
   .refine((body) => body.service !== undefined || body.service_id !== undefined, {

@@ -92,6 +92,16 @@ const scenarios: Record<string, Scenario> = {
   'observed-drift': driftScenario({ LM_OBSERVE_INTERVAL_S: '1' }),
   // The same, noticed through Docker events only (runtime-changed signals, no observation timer).
   'observed-events': driftScenario({ LM_OBSERVE_INTERVAL_S: '0', LM_WATCH_DOCKER_EVENTS: 'true' }),
+  // An instance submitted with expires_in terminates itself on its timer, with a periodic observation beside it.
+  expiry: {
+    mode: 'standalone',
+    env: { LM_OBSERVE_INTERVAL_S: '1' },
+    run: async (lm) => {
+      const { uuid } = await submit(lm.api, { extra: { expires_in: 3 } });
+      await untilStatus(lm, uuid, 'terminated');
+      return uuid;
+    },
+  },
   // mF2C: selection, CIMI mirror, SLA and UM, a remote agent over HTTP (QoS scale out and in), um_warning.
   'mf2c-lifecycle': {
     mode: 'mf2c',

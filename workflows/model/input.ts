@@ -17,6 +17,8 @@ export interface WorkflowSettings {
    * started before this setting existed, whose histories must replay unchanged): never.
    */
   observeIntervalMs?: number;
+  /** The instance terminates itself this long after it was submitted; absent: never. */
+  expiresInMs?: number;
 }
 
 export interface InstanceState {

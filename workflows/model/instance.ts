@@ -41,6 +41,8 @@ export interface ServiceInstance {
   error: string | null;
   /** Why the SLA agreement could not be created, started, stopped or terminated; absent or null when fine. */
   agreement_error?: string | null;
+  /** When the instance terminates itself (submitted with `expires_in`); absent: never. */
+  expires_at?: string;
 }
 
 export type TimelineOutcome = 'ok' | 'failed' | 'info' | 'rejected';
