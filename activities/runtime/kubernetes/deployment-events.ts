@@ -6,13 +6,13 @@
  * seen; one whose version was compacted away (410 Expired) lists again. Where the LM may not read Deployments
  * cluster-wide (403: a namespaced Role), it follows its own namespace (K8S_NAMESPACE) instead.
  */
-import type { V1Deployment } from '@kubernetes/client-node';
+import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from '../../../common/logger';
 import { errorMessage } from '../../failures';
 import { LABEL_INSTANCE } from '../labels';
 import { debouncedReports, ReconnectDelay, type RuntimeEventFollower, type RuntimeEventOptions } from '../runtime-events';
 import { kubernetesObservedStatus } from './deployment-rollout';
-import { createKubernetesClients, loadKubeConfig } from './kubernetes-clients';
+import { createKubernetesClients, loadKubeConfig, type KubernetesClients } from './kubernetes-clients';
 import { describeConnection, type KubernetesConnection } from './kubernetes-connection';
 import { loadKubernetesClient } from './load-kubernetes-client';
 
@@ -52,6 +52,9 @@ export function followDeploymentEvents({ connection, namespace, requestTimeoutMs
   let current = 0;
   /** False once the cluster answered 403 to every namespace: then only `namespace` is followed. */
   let everyNamespace = true;
+  /** Made on first use (a kubeconfig that cannot be read is read again at the next attempt). */
+  let clients: { kubeConfig: KubeConfig; apps: KubernetesClients['apps'] } | null = null;
+  const api = () => (clients ??= { kubeConfig: loadKubeConfig(connection).kubeConfig, apps: createKubernetesClients(connection, requestTimeoutMs).apps });
 
   /** Answers whether the follower narrowed its scope (and should list again at once). */
   const narrowedOn = (err: unknown): boolean => {
@@ -77,7 +80,7 @@ export function followDeploymentEvents({ connection, namespace, requestTimeoutMs
 
   /** Lists the LM's Deployments; the ones not fully available may have changed unseen. */
   async function list(): Promise<string> {
-    const { apps } = createKubernetesClients(connection, requestTimeoutMs);
+    const { apps } = api();
     const deployments = everyNamespace
       ? await apps.listDeploymentForAllNamespaces({ labelSelector: LABEL_INSTANCE })
       : await apps.listNamespacedDeployment({ namespace, labelSelector: LABEL_INSTANCE });
@@ -93,7 +96,7 @@ export function followDeploymentEvents({ connection, namespace, requestTimeoutMs
     try {
       resourceVersion ??= await list();
       if (stopped) return;
-      const { kubeConfig } = loadKubeConfig(connection);
+      const { kubeConfig } = api();
       const lib = loadKubernetesClient();
       const opened = Date.now();
       let expired = false;
