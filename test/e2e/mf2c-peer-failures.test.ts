@@ -171,7 +171,7 @@ test('too few agents: the request goes to the leader with the same instance id, 
   const leader = peers.peerLms.get(LEADER)!;
   leader.recorder.clear();
   try {
-    const { response, id, uuid } = await submitById({ user_id: 'bob' });
+    const { response, id, uuid } = await submitById({ user_id: 'bob', expires_in: 600 });
     expect(response.status).toBe(200);
     expect(response.data.message).toMatch(/^Not enough resources found in current cluster => Request forwarded to Leader/);
     expect(response.data.service_instance_id).toBe(id);
@@ -181,6 +181,9 @@ test('too few agents: the request goes to the leader with the same instance id, 
       path: '/api/v2/lm/service',
       body: { service_id: peers.cimi.seeded!.service, user_id: 'bob', sla_template: 'sla-template/t1', service_instance_id: id },
     });
+    // What is left of expires_in goes along: the leader's instance expires when this one would have.
+    expect((forward.body as { expires_in: number }).expires_in).toBeGreaterThan(590);
+    expect((forward.body as { expires_in: number }).expires_in).toBeLessThanOrEqual(600);
     expect(peers.cimi.get(id!)).toBeDefined();
     const instance = await getInstance(lm.api, uuid);
     expect(instance.status).toBe('forwarded');

@@ -25,6 +25,7 @@ export async function forwardToLeader(ctx: InstanceContext, why: string): Promis
     user_id: inst.user,
     ...(input.slaTemplate === null ? {} : { sla_template: input.slaTemplate }),
     service_instance_id: inst.id,
+    ...(inst.expires_at === undefined ? {} : { expires_in: Math.max(1, Math.ceil((Date.parse(inst.expires_at) - Date.now()) / 1000)) }),
   };
   ctx.record('forward', 'info', `forwarding to the leader's LM at ${leader}:${mf2c.lmPort}`);
   const result = await sendOnce(() => onceCalls.forwardToLeader({ ip: leader, port: mf2c.lmPort, body }));

@@ -96,4 +96,6 @@ export interface LeaderForwardBody {
   user_id: string;
   sla_template?: string;
   service_instance_id: string;
+  /** What is left of the instance's `expires_in`: the leader's instance expires when this one would have. */
+  expires_in?: number;
 }
