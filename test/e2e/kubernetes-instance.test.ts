@@ -2,13 +2,11 @@
  * kubernetes instances through the API (real Temporal, in-process LM) against the fake Kubernetes API server
  * reached through K8S_PROXY, as with "kubectl proxy" (no cluster can run on these machines).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { AxiosResponse } from 'axios';
 import { uuidOf, type ServiceInstance } from '../../workflows/model/instance';
 import { operate } from '../support/api-calls';
 import { startLm, type LmHarness } from '../support/lm-harness';
+import { withoutKubeconfig } from '../support/without-kubeconfig';
 import { BUSYBOX_IMAGE } from '../support/test-images';
 import { startFakeKubernetesApi, type FakeKubernetesApi } from '../fakes/kubernetes-api';
 import { forbidden } from '../fakes/kubernetes-status';
@@ -17,27 +15,15 @@ import { DEPLOYMENTS } from '../fakes/kubernetes-store';
 const NAMESPACE = 'lm-e2e';
 let fake: FakeKubernetesApi;
 let lm: LmHarness;
-let home: string;
-const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
 
 beforeAll(async () => {
   fake = await startFakeKubernetesApi({ namespaces: [NAMESPACE], readyDelayMs: 100 });
-  // A kubeconfig on this machine would win over K8S_PROXY: hide any while the LM chooses its connection.
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-k8s-home-'));
-  process.env.HOME = home;
-  delete process.env.KUBECONFIG;
-  try {
-    lm = await startLm({ K8S_PROXY: fake.url, K8S_NAMESPACE: NAMESPACE });
-  } finally {
-    process.env.HOME = saved.HOME;
-    if (saved.KUBECONFIG !== undefined) process.env.KUBECONFIG = saved.KUBECONFIG;
-  }
+  lm = await withoutKubeconfig(() => startLm({ K8S_PROXY: fake.url, K8S_NAMESPACE: NAMESPACE }));
 });
 
 afterAll(async () => {
   await lm?.stop();
   await fake?.close();
-  fs.rmSync(home, { recursive: true, force: true });
 });
 
 function submitK8s(service: Record<string, unknown>): Promise<AxiosResponse> {

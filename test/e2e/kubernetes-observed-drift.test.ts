@@ -5,44 +5,30 @@
  * healthy pods bring it back, a Deployment deleted by someone else is an error, and a worker that was away
  * when a Deployment broke finds it when its watch starts.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
 import { getInstance } from '../support/api-calls';
 import { eventually } from '../support/eventually';
 import { startLm, type LmHarness } from '../support/lm-harness';
+import { withoutKubeconfig } from '../support/without-kubeconfig';
 import { BUSYBOX_IMAGE } from '../support/test-images';
 import { startFakeKubernetesApi, type FakeKubernetesApi } from '../fakes/kubernetes-api';
 
 const NAMESPACE = 'lm-drift';
 let fake: FakeKubernetesApi;
 let lm: LmHarness | null = null;
-let home: string;
-
-/** An LM that watches the fake cluster; a kubeconfig on this machine would win over K8S_PROXY, so it is hidden. */
-async function startWatchingLm(): Promise<LmHarness> {
-  const saved = { HOME: process.env.HOME, KUBECONFIG: process.env.KUBECONFIG };
-  process.env.HOME = home;
-  delete process.env.KUBECONFIG;
-  try {
-    return await startLm({ K8S_PROXY: fake.url, K8S_NAMESPACE: NAMESPACE, LM_WATCH_KUBERNETES: 'true', LM_OBSERVE_INTERVAL_S: '0' });
-  } finally {
-    process.env.HOME = saved.HOME;
-    if (saved.KUBECONFIG !== undefined) process.env.KUBECONFIG = saved.KUBECONFIG;
-  }
+/** An LM that watches the fake cluster. */
+function startWatchingLm(): Promise<LmHarness> {
+  return withoutKubeconfig(() => startLm({ K8S_PROXY: fake.url, K8S_NAMESPACE: NAMESPACE, LM_WATCH_KUBERNETES: 'true', LM_OBSERVE_INTERVAL_S: '0' }));
 }
 
 beforeAll(async () => {
   fake = await startFakeKubernetesApi({ namespaces: [NAMESPACE], readyDelayMs: 50 });
-  home = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-k8s-home-'));
   lm = await startWatchingLm();
 });
 
 afterAll(async () => {
   await lm?.stop();
   await fake?.close();
-  fs.rmSync(home, { recursive: true, force: true });
 });
 
 function api(): LmHarness['api'] {

@@ -6,13 +6,13 @@
  * seen; one whose version was compacted away (410 Expired) lists again. Where the LM may not read Deployments
  * cluster-wide (403: a namespaced Role), it follows its own namespace (K8S_NAMESPACE) instead.
  */
-import type { KubeConfig, V1Deployment } from '@kubernetes/client-node';
+import type { V1Deployment } from '@kubernetes/client-node';
 import type { Logger } from '../../../common/logger';
 import { errorMessage } from '../../failures';
 import { LABEL_INSTANCE } from '../labels';
 import { debouncedReports, ReconnectDelay, type RuntimeEventFollower, type RuntimeEventOptions } from '../runtime-events';
 import { kubernetesObservedStatus } from './deployment-rollout';
-import { createKubernetesClients, loadKubeConfig, type KubernetesClients } from './kubernetes-clients';
+import { createKubernetesClients, type KubernetesClients } from './kubernetes-clients';
 import { describeConnection, type KubernetesConnection } from './kubernetes-connection';
 import { loadKubernetesClient } from './load-kubernetes-client';
 
@@ -53,8 +53,8 @@ export function followDeploymentEvents({ connection, namespace, requestTimeoutMs
   /** False once the cluster answered 403 to every namespace: then only `namespace` is followed. */
   let everyNamespace = true;
   /** Made on first use (a kubeconfig that cannot be read is read again at the next attempt). */
-  let clients: { kubeConfig: KubeConfig; apps: KubernetesClients['apps'] } | null = null;
-  const api = () => (clients ??= { kubeConfig: loadKubeConfig(connection).kubeConfig, apps: createKubernetesClients(connection, requestTimeoutMs).apps });
+  let clients: KubernetesClients | null = null;
+  const api = () => (clients ??= createKubernetesClients(connection, requestTimeoutMs));
 
   /** Answers whether the follower narrowed its scope (and should list again at once). */
   const narrowedOn = (err: unknown): boolean => {

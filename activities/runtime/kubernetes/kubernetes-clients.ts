@@ -12,10 +12,12 @@ export interface KubernetesClients {
   mergePatch: ConfigurationOptions<ObservableMiddleware>;
   /** The API server, for messages. */
   server: string;
+  /** For what the typed clients do not cover (watches). */
+  kubeConfig: KubeConfig;
 }
 
 /** The kubeconfig to reach the cluster with, and its current cluster's server. */
-export function loadKubeConfig(connection: KubernetesConnection): { kubeConfig: KubeConfig; server: string } {
+function loadKubeConfig(connection: KubernetesConnection): { kubeConfig: KubeConfig; server: string } {
   const lib = loadKubernetesClient();
   const kubeConfig = new lib.KubeConfig();
   try {
@@ -55,5 +57,6 @@ export function createKubernetesClients(connection: KubernetesConnection, timeou
     core: new lib.CoreV1Api(configuration),
     mergePatch: lib.setHeaderOptions('Content-Type', lib.PatchStrategy.MergePatch),
     server,
+    kubeConfig,
   };
 }
