@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { ComposeStackRuntime } from '../../activities/runtime/compose-swarm/compose-stack-runtime';
-import { STACK_NAMESPACE_LABEL } from '../../activities/runtime/compose-swarm/stack-state';
+import { removeLeftoverNetworks, STACK_NAMESPACE_LABEL } from '../../activities/runtime/compose-swarm/stack-state';
 import { NOT_A_MANAGER, requireSwarmManager } from '../../activities/runtime/compose-swarm/swarm-manager';
 import { composeProjectName } from '../../activities/runtime/compose/compose-project-name';
 import { DEFAULT_COMPOSE_FETCH_LIMITS } from '../../activities/runtime/compose/fetch-compose-file';
@@ -130,6 +130,46 @@ test('deploy at 0 replicas; start scales up, stop scales to 0 and keeps the stac
   expect(fs.existsSync(ref.agent_param)).toBe(false);
   await runtime.remove(ref); // a missing stack is fine
   expect(await runtime.observe(ref)).toBe('error');
+});
+
+test('a network that `docker stack rm` left behind while a task held it is removed once the task lets go', async () => {
+  // What `stack rm` leaves when a task container still holds the network: a labelled network, no service.
+  const stack = `lm-leftover-${process.pid}`;
+  const network = await docker.createNetwork({ Name: `${stack}_default`, Driver: 'bridge', Labels: { [STACK_NAMESPACE_LABEL]: stack } });
+  const holder = await docker.createContainer({ Image: BUSYBOX_IMAGE, Cmd: ['sleep', '600'], HostConfig: { NetworkMode: `${stack}_default` } });
+  try {
+    await holder.start();
+    expect(await removeLeftoverNetworks(docker, stack, SOCKET)).toEqual([expect.stringMatching(new RegExp(`^${stack}_default \\(.*active endpoints`))]);
+    expect(await networksOfStack(stack)).toHaveLength(1);
+
+    await holder.remove({ force: true });
+    expect(await removeLeftoverNetworks(docker, stack, SOCKET)).toEqual([]);
+    expect(await networksOfStack(stack)).toEqual([]);
+    expect(await removeLeftoverNetworks(docker, stack, SOCKET)).toEqual([]);
+  } finally {
+    await holder.remove({ force: true }).catch(() => undefined);
+    await network.remove().catch(() => undefined);
+  }
+});
+
+test('remove waits out a network of the stack held by a container, then removes it', async () => {
+  const spec = stackSpec(server.put('stack-held.yml', STACK_FILE));
+  const stack = composeProjectName(spec);
+  const ref = refOf(spec, await runtime.deploy(spec));
+  await runtime.start(ref);
+  // A network of the stack held by a container: `stack rm` fails to remove it, as it does while a task holds one.
+  await docker.createNetwork({ Name: `${stack}_held`, Driver: 'bridge', Labels: { [STACK_NAMESPACE_LABEL]: stack } });
+  const holder = await docker.createContainer({ Image: BUSYBOX_IMAGE, Cmd: ['sleep', '600'], HostConfig: { NetworkMode: `${stack}_held` } });
+  try {
+    await holder.start();
+    setTimeout(() => void holder.remove({ force: true }).catch(() => undefined), 3_000);
+
+    await runtime.remove(ref);
+    expect(await servicesOfStack(stack)).toEqual([]);
+    expect(await networksOfStack(stack)).toEqual([]);
+  } finally {
+    await holder.remove({ force: true }).catch(() => undefined);
+  }
 });
 
 test('a retried deploy makes one stack, not two', async () => {

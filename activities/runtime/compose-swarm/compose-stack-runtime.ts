@@ -25,7 +25,7 @@ import { pollUntil, type PollStep } from '../poll-until';
 import { checkStackDocument } from './check-stack-document';
 import { StackCli } from './stack-cli';
 import { stackOverride } from './stack-override';
-import { failedTasksSince, stackNetworks, stackServices, type StackService } from './stack-state';
+import { failedTasksSince, removeLeftoverNetworks, stackNetworks, stackServices, type StackService } from './stack-state';
 import { requireSwarmManager, swarmRole } from './swarm-manager';
 
 export interface ComposeStackRuntimeOptions {
@@ -151,17 +151,28 @@ export class ComposeStackRuntime implements WorkloadRuntime {
     if (role === 'worker') await requireSwarmManager(this.options.docker, this.options.socket, agent);
     // Outside a swarm no stack can exist: only the directory is left to delete.
     if (role === 'manager') {
-      const present = async () => (await this.services(stack)).length > 0 || (await stackNetworks(this.options.docker, stack, this.options.socket)).length > 0;
-      if (await present()) {
+      // Services first, then networks: what is still there, or undefined once the stack is gone.
+      const remaining = async (): Promise<string | undefined> => {
+        const services = await this.services(stack);
+        if (services.length > 0) return `services ${services.map((s) => s.name).join(', ')}`;
+        const networks = await removeLeftoverNetworks(this.options.docker, stack, this.options.socket);
+        return networks.length > 0 ? `networks ${networks.join(', ')}` : undefined;
+      };
+      if ((await this.services(stack)).length > 0 || (await stackNetworks(this.options.docker, stack, this.options.socket)).length > 0) {
         // A network already on its way out makes `stack rm` fail with "not found"; the wait below decides.
         await this.cli.remove(stack).catch((err: unknown) => {
           if (!(err instanceof ApplicationFailure) || err.type === FailureType.NotSupported) throw err;
         });
-        const gone = await pollUntil(
-          async (): Promise<PollStep<void>> => ((await present()) ? { done: false, seen: 'present' } : { done: true, value: undefined }),
-          { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS },
-        );
-        if (!gone.settled) throw failure(FailureType.RuntimeUnavailable, `stack ${stack} was still being removed after ${this.convergeTimeoutMs / 1000} s`);
+        const gone = await pollUntil(async (): Promise<PollStep<void>> => {
+          const left = await remaining();
+          return left === undefined ? { done: true, value: undefined } : { done: false, seen: left };
+        }, { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS });
+        if (!gone.settled) {
+          throw failure(
+            FailureType.RuntimeUnavailable,
+            `stack ${stack} was still being removed after ${this.convergeTimeoutMs / 1000} s (left: ${gone.lastSeen}); the terminate is retried`,
+          );
+        }
       }
     }
     await removeInstanceDirectory(this.options.workingDir, composeFilesIn(this.options.workingDir, stack).dir);

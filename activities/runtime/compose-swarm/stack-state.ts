@@ -3,7 +3,7 @@
  * services (desired, declared and running replicas, published ports), networks, and recently failed tasks.
  */
 import type Docker from 'dockerode';
-import { classifyDockerError } from '../docker/docker-errors';
+import { classifyDockerError, dockerMessage, dockerStatus, isDockerUnreachable } from '../docker/docker-errors';
 import { DECLARED_REPLICAS_LABEL } from './stack-override';
 
 export const STACK_NAMESPACE_LABEL = 'com.docker.stack.namespace';
@@ -60,6 +60,25 @@ export async function stackNetworks(docker: Docker, stack: string, socket: strin
   } catch (err) {
     throw classifyDockerError(err, `list the networks of stack ${stack}`, socket);
   }
+}
+
+/**
+ * Removes the networks of a stack whose services are gone. `docker stack rm` tries them only once, right after
+ * removing the services, and gives up while their tasks still hold them ("in use by task"): without this, such a
+ * network outlives the stack. A network still in use stays for the next call; returns the names still present.
+ */
+export async function removeLeftoverNetworks(docker: Docker, stack: string, socket: string): Promise<string[]> {
+  const left: string[] = [];
+  for (const name of await stackNetworks(docker, stack, socket)) {
+    try {
+      await docker.getNetwork(name).remove();
+    } catch (err) {
+      if (dockerStatus(err) === 404) continue;
+      if (isDockerUnreachable(err)) throw classifyDockerError(err, `remove network ${name} of stack ${stack}`, socket);
+      left.push(`${name} (${dockerMessage(err)})`);
+    }
+  }
+  return left;
 }
 
 /** Tasks of `services` that failed or were rejected since `sinceMs`: why a start does not converge. */
