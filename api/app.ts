@@ -24,7 +24,7 @@ export function createApp(given: ApiContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(pinoHttp({ logger, autoLogging: { ignore: (req) => req.url === '/api/v2' || req.url === '/metrics' } }));
-  const metrics = requestMetrics({ countByStatus: () => context.gateway.countByStatus(), logger });
+  const metrics = requestMetrics({ countByStatus: () => context.gateway.countByStatus(), logger, instanceCountTtlMs: config.instanceCountTtlMs });
   app.use(metrics.middleware);
   // Any body is read as JSON, whatever its Content-Type: `curl -d '{…}'` works, and garbage is a clear 400.
   app.use(express.json({ limit: '1mb', type: () => true, strict: false }));

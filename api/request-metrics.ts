@@ -1,17 +1,25 @@
 /**
  * The API's Prometheus metrics, served at `GET /metrics` beside the worker's (LM_METRICS_ADDRESS): requests
  * by route template (not by URL, so instance ids do not multiply the series), method and status; the instances
- * by status, counted in Temporal visibility at each scrape; and the process's CPU, memory and event loop.
+ * by status, counted in Temporal visibility; and the process's CPU, memory and event loop.
  */
-
-export interface MetricSources {
-  countByStatus(): Promise<Array<{ status: InstanceStatus; count: number }>>;
-  logger: Logger;
-}
 import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
 import type { InstanceStatus } from '../workflows/model/status';
+
+export type StatusCounts = Array<{ status: InstanceStatus; count: number }>;
+
+export interface MetricSources {
+  countByStatus(): Promise<StatusCounts>;
+  logger: Logger;
+  /**
+   * How long one count of the instances serves later scrapes (LM_INSTANCE_COUNT_TTL_S). A count takes one
+   * visibility query per status: scrapers that arrive together or soon after each other (several Prometheus
+   * replicas, a dashboard refreshing) share one instead of multiplying the load.
+   */
+  instanceCountTtlMs: number;
+}
 
 export interface RequestMetrics {
   registry: Registry;
@@ -38,6 +46,7 @@ export function requestMetrics(sources: MetricSources): RequestMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
     registers: [registry],
   });
+  const counts = sharedFor(sources.instanceCountTtlMs, () => sources.countByStatus());
   new Gauge({
     name: 'lm_instances',
     help: 'Service instances by status, as Temporal visibility counts them (terminated ones until the retention ends)',
@@ -47,7 +56,7 @@ export function requestMetrics(sources: MetricSources): RequestMetrics {
       // Temporal away: the scrape still answers, without this gauge's samples.
       this.reset();
       try {
-        for (const { status, count } of await sources.countByStatus()) this.set({ status }, count);
+        for (const { status, count } of await counts()) this.set({ status }, count);
       } catch (err) {
         sources.logger.warn({ err }, 'could not count the instances by status for /metrics');
       }
@@ -59,4 +68,19 @@ export function requestMetrics(sources: MetricSources): RequestMetrics {
     next();
   };
   return { registry, middleware };
+}
+
+/** `load`, called at most once per `ttlMs` and never twice at once; a failed load is not kept. */
+function sharedFor<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
+  let last: { value: Promise<T>; at: number } | undefined;
+  return () => {
+    if (last && Date.now() - last.at < ttlMs) return last.value;
+    const value = load();
+    const entry = { value, at: Date.now() };
+    last = entry;
+    value.catch(() => {
+      if (last === entry) last = undefined;
+    });
+    return value;
+  };
 }

@@ -11,7 +11,7 @@ export function metricsRoutes(routes: RouteBuilder, registry: Registry): void {
       summary: 'Prometheus metrics of the API process',
       description:
         'Requests by route template, method and status (`lm_api_request_duration_seconds`), instances by status ' +
-        "(`lm_instances`, counted in Temporal visibility at each scrape) and the process's CPU, memory and event loop. " +
+        "(`lm_instances`, counted in Temporal visibility, one count serving the scrapes of LM_INSTANCE_COUNT_TTL_S) and the process's CPU, memory and event loop. " +
         'The worker serves its own (instances settled, drift, Temporal SDK) at LM_METRICS_ADDRESS.',
       tag: 'status',
       access: 'client',

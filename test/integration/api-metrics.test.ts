@@ -14,7 +14,7 @@ const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 let lm: LmHarness;
 
 beforeAll(async () => {
-  lm = await startLm({ LM_API_TOKEN: TOKEN });
+  lm = await startLm({ LM_API_TOKEN: TOKEN, LM_INSTANCE_COUNT_TTL_S: '0' });
 });
 
 afterAll(async () => {

@@ -32,6 +32,12 @@ test('metrics are served only at a host:port; empty means none', () => {
   expect(problem({ LM_METRICS_ADDRESS: '9464' })).toMatch(/LM_METRICS_ADDRESS must be host:port/);
 });
 
+test('one count of the instances serves the scrapes of LM_INSTANCE_COUNT_TTL_S; 0 counts at every scrape', () => {
+  expect(loadConfig({}).instanceCountTtlMs).toBe(5_000);
+  expect(loadConfig({ LM_INSTANCE_COUNT_TTL_S: '0' }).instanceCountTtlMs).toBe(0);
+  expect(problem({ LM_INSTANCE_COUNT_TTL_S: '-1' })).toMatch(/LM_INSTANCE_COUNT_TTL_S/);
+});
+
 test('Kubernetes Deployments are watched on a Kubernetes master, unless LM_WATCH_KUBERNETES says otherwise', () => {
   expect(loadConfig({}).watchKubernetes).toBe(false);
   expect(loadConfig({ K8S_MASTER: 'True' }).watchKubernetes).toBe(true);
