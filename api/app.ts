@@ -16,6 +16,7 @@ import { reportRoutes } from './routes/report.routes';
 import { instanceRoutes } from './routes/instances.routes';
 import { metricsRoutes } from './routes/metrics.routes';
 import { serviceRoutes } from './routes/service.routes';
+import { timelineRoutes } from './routes/timeline.routes';
 import { statusRoutes } from './routes/status.routes';
 
 export function createApp(given: ApiContext): express.Express {
@@ -34,6 +35,7 @@ export function createApp(given: ApiContext): express.Express {
   statusRoutes(routes, context);
   serviceRoutes(routes, context);
   instanceRoutes(routes, context);
+  timelineRoutes(routes, context);
   compssRoutes(routes, context);
   reportRoutes(routes, context);
   notificationRoutes(routes, context);

@@ -42,7 +42,7 @@ import { serviceInstanceWorkflow } from '../workflows/service-instance.workflow'
 import { conflict, notFound } from './api-error';
 
 const QUERY_DEADLINE_MS = 5_000;
-/** How often a long poll of the timeline asks the instance again. */
+/** How often a long poll or a stream of the timeline asks the instance again. */
 const TIMELINE_POLL_MS = 500;
 const ACCEPT_DEADLINE_MS = 15_000;
 const SETTLE_POLL_MS = 250;
@@ -169,20 +169,37 @@ export class InstanceGateway {
    */
   async timeline(uuid: string, since: number, waitMs: number, gone: () => boolean): Promise<TimelinePage> {
     const deadline = Date.now() + waitMs;
-    const read = async (): Promise<TimelinePage> => {
-      try {
-        return await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(timelineSinceQuery, since));
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) throw notFound(`service instance ${uuid} not found`);
-        throw err;
-      }
-    };
-    let page = await read();
+    let page = await this.readTimeline(uuid, since);
     while (page.entries.length === 0 && !gone() && Date.now() < deadline) {
       await delay(Math.min(TIMELINE_POLL_MS, deadline - Date.now()));
-      page = await read();
+      page = await this.readTimeline(uuid, since);
     }
     return page;
+  }
+
+  /**
+   * Follows the timeline from entry `since` on: yields every read, new entries or none (so the caller can keep
+   * its connection alive), until the instance is terminated or the client is `gone`.
+   */
+  async *followTimeline(uuid: string, since: number, gone: () => boolean): AsyncGenerator<TimelinePage, void, undefined> {
+    let next = since;
+    for (;;) {
+      const page = await this.readTimeline(uuid, next);
+      yield page;
+      if (page.status === 'terminated' || gone()) return;
+      next = Math.max(next, page.next);
+      await delay(TIMELINE_POLL_MS);
+      if (gone()) return;
+    }
+  }
+
+  private async readTimeline(uuid: string, since: number): Promise<TimelinePage> {
+    try {
+      return await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(timelineSinceQuery, since));
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw notFound(`service instance ${uuid} not found`);
+      throw err;
+    }
   }
 
   /** Sends an operation; answers when it is accepted, or when it has finished if `wait`. */

@@ -6,6 +6,8 @@ import { ensureSearchAttributes } from '../common/search-attribute-registration'
 import { createApiContext } from './api-context';
 import { createApp } from './app';
 
+const SHUTDOWN_GRACE_MS = 2_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('lm-api', config.logLevel);
@@ -25,6 +27,10 @@ async function main(): Promise<void> {
     server.close(() => {
       connection.close().finally(() => process.exit(0));
     });
+    // Timeline streams and long polls would hold the close for minutes: they get a moment to finish, then are
+    // cut (a stream's client resumes elsewhere with Last-Event-ID).
+    server.closeIdleConnections();
+    setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);

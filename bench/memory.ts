@@ -4,7 +4,7 @@
  * they settle to `error` and then live on as open workflows waiting for operations, which is what a live
  * instance costs the orchestration side. Usage: node dist/bench/memory.js [N=2000]
  */
-import { startWorkerProcess } from '../test/support/worker-process';
+import { startWorkerProcess } from '../test/support/lm-process';
 import { rssMiB, runBench, startBenchStack } from './bench-support';
 
 const UNSERVED_AGENT = '10.255.255.1';

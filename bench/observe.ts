@@ -11,7 +11,7 @@ import Docker from 'dockerode';
 import { loadConfig } from '../common/config';
 import { removeContainersOf } from '../test/support/docker-state';
 import { ensureBusyboxImage } from '../test/support/test-images';
-import { startWorkerProcess } from '../test/support/worker-process';
+import { startWorkerProcess } from '../test/support/lm-process';
 import { instanceIdOf, uuidOf } from '../workflows/model/instance';
 import { runBench, startBenchStack } from './bench-support';
 

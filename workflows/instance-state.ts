@@ -55,7 +55,7 @@ export function initialState(input: ServiceInstanceInput, now: string): Instance
 /** The entries numbered `since` and after (numbers count the dropped ones too). */
 export function timelineSince(state: InstanceState, since: number): TimelinePage {
   const next = state.timelineDropped + state.timeline.length;
-  return { entries: state.timeline.slice(Math.max(0, since - state.timelineDropped)), next };
+  return { entries: state.timeline.slice(Math.max(0, since - state.timelineDropped)), next, status: state.instance.status };
 }
 
 export function appendTimeline(state: InstanceState, entry: TimelineEntry): void {

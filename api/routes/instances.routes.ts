@@ -1,6 +1,6 @@
 /**
  * Service-instance endpoints, under both spellings the original used (`service-instance` and
- * `service-instances`): read one or all, operate, terminate, and the timeline.
+ * `service-instances`): read one or all, operate, terminate. The timeline is in timeline.routes.ts.
  */
 import { z } from 'zod';
 import { uuidOf } from '../../workflows/model/instance';
@@ -10,7 +10,7 @@ import { badRequest, notImplemented } from '../api-error';
 import type { ApiContext } from '../api-context';
 import type { RouteBuilder } from '../route-builder';
 import { okEnvelope } from '../schemas/envelope.schema';
-import { ServiceInstanceSchema, TimelineEntrySchema } from '../schemas/instance.schema';
+import { ServiceInstanceSchema } from '../schemas/instance.schema';
 import { OperationBodySchema, WaitQuerySchema } from '../schemas/operation.schema';
 import { StartJobBodySchema } from '../schemas/start-job.schema';
 import { describeZodError } from '../error-mapping';
@@ -45,26 +45,6 @@ const ListResponse = okEnvelope('ServiceInstanceList', {
 });
 const OperationResponse = okEnvelope('OperationResponse', { service_instance: ServiceInstanceSchema });
 const TerminateAllResponse = okEnvelope('TerminateAllResponse', { result: z.string(), service_instances: z.array(z.string()) });
-const TimelineResponse = okEnvelope('TimelineResponse', {
-  service_instance_id: z.string(),
-  timeline: z.array(TimelineEntrySchema),
-  next: z.int().meta({ description: 'The number of the next entry: send it as `since` to get only what comes after' }),
-});
-const TimelineQuery = z.looseObject({
-  since: z.coerce
-    .number({ error: 'since must be a number: the `next` of an earlier answer' })
-    .int('since must be an integer')
-    .min(0, 'since must be >= 0')
-    .default(0)
-    .meta({ description: 'Only the entries numbered from here (entries count from 0; the `next` of an earlier answer)' }),
-  wait: z.coerce
-    .number({ error: 'wait must be a number of seconds' })
-    .int('wait must be an integer')
-    .min(0, 'wait must be between 0 and 60 seconds')
-    .max(60, 'wait must be between 0 and 60 seconds')
-    .default(0)
-    .meta({ description: 'Long poll: when there is no entry from `since` yet, wait up to this many seconds for one' }),
-});
 
 /** Forwarded instances run at the leader's LM, which lists them. */
 const DEFAULT_LIST_STATUSES = INSTANCE_STATUSES.filter((status) => status !== 'terminated' && status !== 'forwarded');
@@ -198,34 +178,6 @@ export function instanceRoutes(routes: RouteBuilder, context: ApiContext): void 
         message: settled ? `Service terminated: the instance is ${instance.status}` : 'Service stop-and-terminate operation is being processed ...',
         service_instance: instance,
       });
-    },
-  );
-
-  routes.add(
-    {
-      method: 'get',
-      paths: at('/:id/timeline'),
-      summary: "A service instance's timeline: every step, agent, outcome and error",
-      description:
-        'Entries are numbered from the instance\'s first; the last 500 are kept (Temporal\'s history keeps every one). ' +
-        'To follow an instance live, send the `next` of each answer as `since`, with `wait` to long-poll.',
-      tag: 'service-instances',
-      access: 'client',
-      params: IdParams,
-      query: TimelineQuery,
-      responses: {
-        200: { description: 'The timeline, oldest first', schema: TimelineResponse },
-        400: { description: 'Malformed id' },
-        404: { description: 'Unknown instance' },
-      },
-    },
-    async ({ params, query }, res) => {
-      const uuid = uuidParam(params.id);
-      // Closed before the answer: the client went away, so a long poll stops asking.
-      let gone = false;
-      res.on('close', () => (gone = true));
-      const page = await gateway.timeline(uuid, query.since, query.wait * 1000, () => gone);
-      res.json({ error: false, message: 'Service instance timeline', service_instance_id: uuid, timeline: page.entries, next: page.next });
     },
   );
 }

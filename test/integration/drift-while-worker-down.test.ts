@@ -4,13 +4,13 @@
  * observation (switched off here). Real worker process, real Temporal, real Docker.
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, type LmProcess } from '../support/lm-process';
 import { docker } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { getInstance, submit } from '../support/api-calls';
 
 let lm: LmHarness;
-let worker: WorkerProcess | null = null;
+let worker: LmProcess | null = null;
 
 beforeAll(async () => {
   lm = await startLm({ LM_OBSERVE_INTERVAL_S: '0' }, { workers: false });

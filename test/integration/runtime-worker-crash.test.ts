@@ -13,7 +13,7 @@ import { eventually } from '../support/eventually';
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { BUSYBOX_IMAGE } from '../support/test-images';
 import { useSwarm, type SwarmLease } from '../support/swarm';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, type LmProcess } from '../support/lm-process';
 import { startFakeKubernetesApi, type FakeKubernetesApi } from '../fakes/kubernetes-api';
 import { getInstance } from '../support/api-calls';
 
@@ -21,7 +21,7 @@ const NAMESPACE = 'lm-crash';
 const INSTANCES = 3;
 
 let lm: LmHarness;
-let worker: WorkerProcess | null = null;
+let worker: LmProcess | null = null;
 let files: ComposeFileServer;
 let kubernetes: FakeKubernetesApi;
 let swarm: SwarmLease;

@@ -5,7 +5,7 @@
  * again: the call is a single-attempt activity whose lost outcome counts as applied).
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, type LmProcess } from '../support/lm-process';
 import { removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
@@ -14,7 +14,7 @@ import { uuidOf, type TimelineEntry } from '../../workflows/model/instance';
 
 let peers: Mf2cPeers;
 let lm: LmHarness;
-let worker: WorkerProcess | null = null;
+let worker: LmProcess | null = null;
 const made: string[] = [];
 
 beforeAll(async () => {

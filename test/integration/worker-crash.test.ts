@@ -3,13 +3,13 @@
  * `started` with exactly one container (nothing lost, nothing made twice).
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, type LmProcess } from '../support/lm-process';
 import { containersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { getInstance, submit } from '../support/api-calls';
 
 let lm: LmHarness;
-let worker: WorkerProcess | null = null;
+let worker: LmProcess | null = null;
 
 beforeAll(async () => {
   lm = await startLm({}, { workers: false });

@@ -3,14 +3,14 @@
  * own counters of settled instances and of drift, which follow a real lifecycle (real Temporal, real Docker).
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process';
+import { startWorkerProcess, type LmProcess } from '../support/lm-process';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { operate, submit } from '../support/api-calls';
 import { docker } from '../support/docker-state';
 
 let lm: LmHarness;
-let worker: WorkerProcess | null = null;
+let worker: LmProcess | null = null;
 let metricsUrl: string;
 
 beforeAll(async () => {

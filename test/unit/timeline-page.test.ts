@@ -25,9 +25,10 @@ test('from 0: every kept entry, and next is the count so far', () => {
 
 test('from next: nothing until a new entry, then only it', () => {
   const state = stateWith(3);
-  expect(timelineSince(state, 3)).toEqual({ entries: [], next: 3 });
+  expect(timelineSince(state, 3)).toEqual({ entries: [], next: 3, status: 'created-not-initialized' });
   appendTimeline(state, { at: '2026-11-26T00:00:01.000Z', step: 'stop', outcome: 'ok', message: 'entry 3' });
-  expect(timelineSince(state, 3)).toEqual({ entries: [expect.objectContaining({ message: 'entry 3' })], next: 4 });
+  state.instance.status = 'stopped';
+  expect(timelineSince(state, 3)).toEqual({ entries: [expect.objectContaining({ message: 'entry 3' })], next: 4, status: 'stopped' });
 });
 
 test('past the limit: numbers keep counting the dropped entries; asking for dropped ones gives what is kept', () => {

@@ -85,4 +85,6 @@ export interface TimelinePage {
   entries: TimelineEntry[];
   /** The number of the next entry: pass it as `since` to get only what comes after. */
   next: number;
+  /** The instance's status when the page was read: `terminated` means no entry will follow. */
+  status: InstanceStatus;
 }

@@ -1,20 +1,29 @@
-/** The LM worker as a real process (the built `dist/worker/main.js`), so a test can SIGKILL it. */
+/** The LM worker or API as a real process (the built `dist/…/main.js`), so a test can kill or stop it. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from './temporal-binary';
 
 export const WORKER_MAIN = path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js');
+export const API_MAIN = path.join(PROJECT_ROOT, 'dist', 'api', 'main.js');
 
-export interface WorkerProcess {
+export interface LmProcess {
   process: ChildProcess;
   output(): string;
   kill(signal: NodeJS.Signals): Promise<void>;
 }
 
-export function startWorkerProcess(env: Record<string, string>): WorkerProcess {
-  if (!fs.existsSync(WORKER_MAIN)) throw new Error(`${WORKER_MAIN} is missing: run npm run build (scripts/test.sh does)`);
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+export function startWorkerProcess(env: Record<string, string>): LmProcess {
+  return startLmProcess(WORKER_MAIN, env);
+}
+
+export function startApiProcess(env: Record<string, string>): LmProcess {
+  return startLmProcess(API_MAIN, env);
+}
+
+function startLmProcess(main: string, env: Record<string, string>): LmProcess {
+  if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build (scripts/test.sh does)`);
+  const child = spawn(process.execPath, [main], {
     // As the in-process harness: observation only where a test turns it on.
     env: { ...process.env, LM_LOG_LEVEL: 'warn', LM_WATCH_DOCKER_EVENTS: 'false', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
