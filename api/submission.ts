@@ -23,7 +23,7 @@ export function workflowSettings(config: LmConfig, body: SubmitBody): WorkflowSe
     allOrNothing: body.all_or_nothing,
     observeIntervalMs: config.observeIntervalMs,
     // Absent unless asked for: instances without it issue exactly the commands they always did.
-    ...(body.expires_in === undefined ? {} : { expiresInMs: body.expires_in * 1000 }),
+    ...(body.expires_in === undefined ? {} : { expiresInMs: body.expires_in * 1000, expiryRetryMs: config.expiryRetryMs }),
   };
 }
 

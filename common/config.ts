@@ -68,6 +68,7 @@ const EnvSchema = z.object({
   LM_METRICS_ADDRESS: z
     .union([z.literal(''), z.string().regex(/^[^\s:]+:\d{1,5}$/, 'LM_METRICS_ADDRESS must be host:port, such as 127.0.0.1:9464, or empty')])
     .optional(),
+  LM_EXPIRY_RETRY_S: positiveInt('LM_EXPIRY_RETRY_S').default(300),
   LM_INSTANCE_COUNT_TTL_S: nonNegativeInt('LM_INSTANCE_COUNT_TTL_S').default(5),
   LM_LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
 });
@@ -104,6 +105,8 @@ export interface LmConfig {
   watchDockerEvents: boolean;
   /** Changes to the LM's Kubernetes Deployments make their instances observe at once. */
   watchKubernetes: boolean;
+  /** The first wait before an expired instance whose terminate was incomplete tries again (doubling, up to 1 h). */
+  expiryRetryMs: number;
   /** How long one visibility count of the instances by status serves the API's later /metrics scrapes. */
   instanceCountTtlMs: number;
   /** Where the worker serves Prometheus metrics (`host:port`); null: none. */
@@ -174,6 +177,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     watchDockerEvents: env.LM_WATCH_DOCKER_EVENTS,
     // An agent that is a Kubernetes master has a cluster to watch; any other would only retry in vain.
     watchKubernetes: env.LM_WATCH_KUBERNETES ?? env.K8S_MASTER,
+    expiryRetryMs: env.LM_EXPIRY_RETRY_S * 1000,
     instanceCountTtlMs: env.LM_INSTANCE_COUNT_TTL_S * 1000,
     metricsAddress: env.LM_METRICS_ADDRESS || null,
     logLevel: env.LM_LOG_LEVEL,

@@ -10,6 +10,7 @@ import * as wf from '@temporalio/workflow';
 import { agentSteps, hasWorkload } from './agent-steps';
 import { jobRefusal, startCompssJob } from './compss-start-job';
 import type { InstanceContext } from './instance-context';
+import { DEFAULT_EXPIRY_RETRY_MS, expiryRetryDelayMs, INCOMPLETE_TERMINATE_RETRIED } from './incomplete-terminate';
 import { InstanceLock } from './instance-lock';
 import { countSettled } from './instance-metrics';
 import { appendTimeline, forgetNotification, initialState, rememberNotification, timelineSince } from './instance-state';
@@ -214,6 +215,8 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     } else {
       settle('terminate');
       record('terminate', 'failed', 'terminate is incomplete: DELETE the instance again to retry');
+      // Before this patch a failed terminate left the instance refusing every operation, the DELETE it asks for too.
+      if (wf.patched(INCOMPLETE_TERMINATE_RETRIED)) terminateRequested = false;
     }
   }
 
@@ -317,10 +320,11 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
 
   const done = () => ended || inst.status === 'terminated' || (lock.holder === null && wf.workflowInfo().continueAsNewSuggested);
   const observeEvery = settings.observeIntervalMs;
-  /** Submitted with `expires_in`: the instance terminates itself then, once (a failed terminate is the user's to retry). */
+  /** Submitted with `expires_in`: the instance terminates itself then, and again later while that is incomplete. */
   const expiresAt = inst.expires_at === undefined ? null : Date.parse(inst.expires_at);
-  let expiryHandled = false;
-  const expiryDue = () => expiresAt !== null && !expiryHandled && !terminateRequested && lock.holder === null && Date.now() >= expiresAt;
+  let nextExpiryAttempt = expiresAt;
+  let expiryAttempts = 0;
+  const expiryDue = () => nextExpiryAttempt !== null && !terminateRequested && lock.holder === null && Date.now() >= nextExpiryAttempt;
   if (observeEvery === undefined) {
     // Started before observation existed: its history has no observation to replay.
     await wf.condition(done);
@@ -329,15 +333,27 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
     for (;;) {
       // Without an expiry the waits are exactly those of the histories recorded before it existed.
       // Once the time has come, no timer: `due` wakes the loop when the instance is free to terminate.
-      const untilExpiry = expiresAt === null || expiryHandled || expiresAt <= Date.now() ? null : expiresAt - Date.now();
+      const untilExpiry = nextExpiryAttempt === null || nextExpiryAttempt <= Date.now() ? null : nextExpiryAttempt - Date.now();
       const wait = [observeEvery > 0 ? observeEvery : null, untilExpiry].filter((ms): ms is number => ms !== null);
       if (wait.length > 0) await wf.condition(due, Math.min(...wait));
       else await wf.condition(due);
       if (done()) break;
       if (expiryDue()) {
-        expiryHandled = true;
-        record('expire', 'info', `the instance expires now (${inst.expires_at}, expires_in at submit): terminating it`);
+        expiryAttempts += 1;
+        nextExpiryAttempt = null;
+        record(
+          'expire',
+          'info',
+          expiryAttempts === 1
+            ? `the instance expires now (${inst.expires_at}, expires_in at submit): terminating it`
+            : `the instance expired at ${inst.expires_at}: terminating it again (attempt ${expiryAttempts})`,
+        );
         await runOperation('terminate').catch(() => undefined);
+        if (inst.status !== 'terminated' && !ended && wf.patched(INCOMPLETE_TERMINATE_RETRIED)) {
+          const waitMs = expiryRetryDelayMs(settings.expiryRetryMs ?? DEFAULT_EXPIRY_RETRY_MS, expiryAttempts);
+          nextExpiryAttempt = Date.now() + waitMs;
+          record('expire', 'info', `the terminate at expiry is incomplete: trying again in ${Math.round(waitMs / 1000)} s (or DELETE the instance)`);
+        }
         continue;
       }
       if (!observeRequested && observeEvery === 0) continue;

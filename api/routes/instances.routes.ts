@@ -153,6 +153,7 @@ export function instanceRoutes(routes: RouteBuilder, context: ApiContext): void 
       method: 'delete',
       paths: at('/:id'),
       summary: 'Terminate a service instance (stop and remove every workload), or every instance (`all`)',
+      description: 'A terminate that cannot remove every workload (an agent unreachable) leaves the instance listed, `terminate failed` on its timeline: send the DELETE again.',
       tag: 'service-instances',
       access: 'client',
       params: IdParams,

@@ -32,7 +32,7 @@ export const SubmitBodySchema = z
       .min(1, 'expires_in must be at least 1 second')
       .max(MAX_EXPIRES_IN_S, `expires_in must be at most ${MAX_EXPIRES_IN_S} seconds (10 years)`)
       .optional()
-      .meta({ description: 'Terminate the instance this many seconds after submit (a durable timer: LM restarts do not reset it)', example: 3600 }),
+      .meta({ description: 'Terminate the instance this many seconds after submit (a durable timer: LM restarts do not reset it); an incomplete terminate is tried again after LM_EXPIRY_RETRY_S, doubling', example: 3600 }),
     service_instance_id: z.string().min(1).optional().meta({ description: 'Internal: set by a child LM forwarding to its leader' }),
   })
   .refine((body) => body.service !== undefined || body.service_id !== undefined, {

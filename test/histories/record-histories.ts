@@ -11,6 +11,7 @@ import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { startDevServer } from '../support/dev-server';
 import { PROJECT_ROOT } from '../support/temporal-binary';
 import { startLm, type LmHarness } from '../support/lm-harness';
+import { startWorkerProcess } from '../support/lm-process';
 import { getInstance, operate, submit } from '../support/api-calls';
 import { docker, removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
@@ -50,6 +51,35 @@ function driftScenario(env: Record<string, string>): Scenario {
     },
   };
 }
+
+/**
+ * An instance on an agent that goes away: its terminate at expiry is incomplete and tried again, a DELETE while
+ * the agent is away is incomplete too, and the DELETE sent again once the agent is back terminates it.
+ */
+const incompleteTerminate: Scenario = {
+  mode: 'standalone',
+  env: { LM_AGENT_TIMEOUT_S: '2', LM_EXPIRY_RETRY_S: '1' },
+  run: async (lm) => {
+    const agentIp = '127.0.0.3';
+    const startAgent = () => startWorkerProcess({ TEMPORAL_ADDRESS: lm.config.temporal.address, HOST_IP: agentIp, STANDALONE_MODE: 'True' });
+    let agent = startAgent();
+    try {
+      const { uuid } = await submit(lm.api, { agents: [agentIp], extra: { expires_in: 2 } });
+      await agent.kill('SIGKILL');
+      await eventually('an incomplete terminate at expiry, tried again', async () => {
+        const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{ message?: string }>;
+        return timeline.some((e) => /attempt 2/.test(e.message ?? '')) ? true : undefined;
+      });
+      await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+      agent = startAgent();
+      await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+      await untilStatus(lm, uuid, 'terminated');
+      return uuid;
+    } finally {
+      await agent.kill('SIGTERM');
+    }
+  },
+};
 
 const scenarios: Record<string, Scenario> = {
   'docker-lifecycle': {
@@ -136,6 +166,7 @@ const scenarios: Record<string, Scenario> = {
       return uuid;
     },
   },
+  'incomplete-terminate': incompleteTerminate,
   // mF2C: too few agents, forwarded to the leader's LM under the same id.
   'mf2c-forwarded': {
     mode: 'mf2c',

@@ -32,6 +32,12 @@ test('metrics are served only at a host:port; empty means none', () => {
   expect(problem({ LM_METRICS_ADDRESS: '9464' })).toMatch(/LM_METRICS_ADDRESS must be host:port/);
 });
 
+test('an expired instance retries an incomplete terminate after LM_EXPIRY_RETRY_S, 300 by default', () => {
+  expect(loadConfig({}).expiryRetryMs).toBe(300_000);
+  expect(loadConfig({ LM_EXPIRY_RETRY_S: '30' }).expiryRetryMs).toBe(30_000);
+  expect(problem({ LM_EXPIRY_RETRY_S: '0' })).toMatch(/LM_EXPIRY_RETRY_S/);
+});
+
 test('one count of the instances serves the scrapes of LM_INSTANCE_COUNT_TTL_S; 0 counts at every scrape', () => {
   expect(loadConfig({}).instanceCountTtlMs).toBe(5_000);
   expect(loadConfig({ LM_INSTANCE_COUNT_TTL_S: '0' }).instanceCountTtlMs).toBe(0);

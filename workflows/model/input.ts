@@ -19,6 +19,8 @@ export interface WorkflowSettings {
   observeIntervalMs?: number;
   /** The instance terminates itself this long after it was submitted; absent: never. */
   expiresInMs?: number;
+  /** With an expiry: the first wait before an incomplete terminate at expiry is tried again (doubling, up to an hour). */
+  expiryRetryMs?: number;
 }
 
 export interface InstanceState {
