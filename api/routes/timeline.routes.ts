@@ -46,7 +46,7 @@ const TimelineResponse = okEnvelope('TimelineResponse', {
 const STREAM_DESCRIPTION = [
   'Server-sent events (`text/event-stream`), for `curl -N` or a browser EventSource:',
   '`event: entry` for each timeline entry (its `id:` is the entry number, its data the entry as JSON);',
-  '`event: status` with `{"status"}` first and whenever the status changes;',
+  '`event: status` with `{"status"}` first and whenever the status is seen to change (it is read every half second: a status held for less may be skipped, its entries never are);',
   '`event: end` with `{"status":"terminated","next"}` when the instance is terminated, then the stream closes;',
   '`event: error` with `{"message"}` when the LM cannot read the instance any more (reconnect to resume).',
   'A reconnecting client sends `Last-Event-ID` (EventSource does) and gets only the entries after it.',
