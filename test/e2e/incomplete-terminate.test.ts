@@ -57,9 +57,11 @@ test('a DELETE that could not reach the agent can be sent again, and removes the
 
 test('an expired instance whose terminate is incomplete tries again, waiting longer each time, until it is terminated', async () => {
   await startAgent();
-  const { uuid } = await submit(lm.api, { agents: [AGENT_IP], extra: { expires_in: 2 } });
+  // Long enough for a slow machine to deploy and start before it, so the agent is away when it comes.
+  const { uuid, instance } = await submit(lm.api, { agents: [AGENT_IP], extra: { expires_in: 10 } });
   lm.made.push(uuid);
   await agent?.kill('SIGKILL');
+  expect(Date.now()).toBeLessThan(Date.parse(instance.expires_at ?? ''));
 
   const retries = await eventually('two incomplete terminates at expiry', async () => {
     const waits = (await timeline(uuid)).filter((e) => e.step === 'expire' && /incomplete: trying again in/.test(e.message ?? ''));

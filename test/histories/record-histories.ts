@@ -64,7 +64,7 @@ const incompleteTerminate: Scenario = {
     const startAgent = () => startWorkerProcess({ TEMPORAL_ADDRESS: lm.config.temporal.address, HOST_IP: agentIp, STANDALONE_MODE: 'True' });
     let agent = startAgent();
     try {
-      const { uuid } = await submit(lm.api, { agents: [agentIp], extra: { expires_in: 2 } });
+      const { uuid } = await submit(lm.api, { agents: [agentIp], extra: { expires_in: 8 } });
       await agent.kill('SIGKILL');
       await eventually('an incomplete terminate at expiry, tried again', async () => {
         const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{ message?: string }>;
