@@ -170,7 +170,7 @@ export class InstanceGateway {
   async timeline(uuid: string, since: number, waitMs: number, gone: () => boolean): Promise<TimelinePage> {
     const deadline = Date.now() + waitMs;
     let page = await this.readTimeline(uuid, since);
-    while (page.entries.length === 0 && !gone() && Date.now() < deadline) {
+    while (page.entries.length === 0 && !page.ended && !gone() && Date.now() < deadline) {
       await delay(Math.min(TIMELINE_POLL_MS, deadline - Date.now()));
       page = await this.readTimeline(uuid, since);
     }
@@ -179,14 +179,14 @@ export class InstanceGateway {
 
   /**
    * Follows the timeline from entry `since` on: yields every read, new entries or none (so the caller can keep
-   * its connection alive), until the instance is terminated or the client is `gone`.
+   * its connection alive), until the instance has ended or the client is `gone`.
    */
   async *followTimeline(uuid: string, since: number, gone: () => boolean): AsyncGenerator<TimelinePage, void, undefined> {
     let next = since;
     for (;;) {
       const page = await this.readTimeline(uuid, next);
       yield page;
-      if (page.status === 'terminated' || gone()) return;
+      if (page.ended || gone()) return;
       next = Math.max(next, page.next);
       await delay(TIMELINE_POLL_MS);
       if (gone()) return;

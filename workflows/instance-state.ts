@@ -53,9 +53,10 @@ export function initialState(input: ServiceInstanceInput, now: string): Instance
 }
 
 /** The entries numbered `since` and after (numbers count the dropped ones too). */
-export function timelineSince(state: InstanceState, since: number): TimelinePage {
+export function timelineSince(state: InstanceState, since: number, ended: boolean): TimelinePage {
   const next = state.timelineDropped + state.timeline.length;
-  return { entries: state.timeline.slice(Math.max(0, since - state.timelineDropped)), next, status: state.instance.status };
+  const entries = state.timeline.slice(Math.max(0, since - state.timelineDropped));
+  return { entries, next, status: state.instance.status, ended: ended || state.instance.status === 'terminated' };
 }
 
 export function appendTimeline(state: InstanceState, entry: TimelineEntry): void {

@@ -267,7 +267,7 @@ export async function serviceInstanceWorkflow(input: ServiceInstanceInput): Prom
   // Handlers first, before any await, so no message arrives to a missing handler.
   wf.setHandler(instanceQuery, () => inst);
   wf.setHandler(timelineQuery, () => state.timeline);
-  wf.setHandler(timelineSinceQuery, (since) => timelineSince(state, since));
+  wf.setHandler(timelineSinceQuery, (since) => timelineSince(state, since, ended));
   wf.setHandler(notificationsInFlightQuery, () => state.seenNotifications);
   wf.setHandler(selectionUpdate, async () => {
     await wf.condition(() => selection !== null);

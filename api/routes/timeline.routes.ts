@@ -1,6 +1,6 @@
 /**
  * An instance's timeline: read a page of it (`since`, with `wait` to long-poll), or follow it as a stream of
- * server-sent events until the instance is terminated (`…/timeline/stream`, resumable with Last-Event-ID).
+ * server-sent events until the instance has ended (`…/timeline/stream`, resumable with Last-Event-ID).
  */
 import type { Response } from 'express';
 import { z } from 'zod';
@@ -35,19 +35,19 @@ const TimelineQuery = z.looseObject({
 });
 const StreamQuery = z.looseObject({ since });
 
-const status = z.enum(INSTANCE_STATUSES).meta({ description: 'The instance status when the timeline was read' });
 const TimelineResponse = okEnvelope('TimelineResponse', {
   service_instance_id: z.string(),
   timeline: z.array(TimelineEntrySchema),
   next: z.int().meta({ description: 'The number of the next entry: send it as `since` to get only what comes after' }),
-  status,
+  status: z.enum(INSTANCE_STATUSES).meta({ description: 'The instance status when the timeline was read' }),
+  ended: z.boolean().meta({ description: 'The instance has ended (terminated, forwarded, not placed): no entry will follow, a long poll answers at once' }),
 });
 
 const STREAM_DESCRIPTION = [
   'Server-sent events (`text/event-stream`), for `curl -N` or a browser EventSource:',
   '`event: entry` for each timeline entry (its `id:` is the entry number, its data the entry as JSON);',
   '`event: status` with `{"status"}` first and whenever the status is seen to change (it is read every half second: a status held for less may be skipped, its entries never are);',
-  '`event: end` with `{"status":"terminated","next"}` when the instance is terminated, then the stream closes;',
+  '`event: end` with `{"status","next"}` once the instance has ended (terminated, forwarded to the leader, or not placed), then the stream closes;',
   '`event: error` with `{"message"}` when the LM cannot read the instance any more (reconnect to resume).',
   'A reconnecting client sends `Last-Event-ID` (EventSource does) and gets only the entries after it.',
 ].join(' ');
@@ -91,7 +91,7 @@ export function timelineRoutes(routes: RouteBuilder, { gateway, config }: ApiCon
       let gone = false;
       res.on('close', () => (gone = true));
       const page = await gateway.timeline(uuid, query.since, query.wait * 1000, () => gone);
-      res.json({ error: false, message: 'Service instance timeline', service_instance_id: uuid, timeline: page.entries, next: page.next, status: page.status });
+      res.json({ error: false, message: 'Service instance timeline', service_instance_id: uuid, timeline: page.entries, next: page.next, status: page.status, ended: page.ended });
     },
   );
 
@@ -99,7 +99,7 @@ export function timelineRoutes(routes: RouteBuilder, { gateway, config }: ApiCon
     {
       method: 'get',
       paths: instancePaths('/:id/timeline/stream'),
-      summary: "Follow a service instance's timeline live, until it is terminated",
+      summary: "Follow a service instance's timeline live, until the instance has ended",
       description: STREAM_DESCRIPTION,
       tag: 'service-instances',
       access: 'client',
@@ -128,7 +128,7 @@ export function timelineRoutes(routes: RouteBuilder, { gateway, config }: ApiCon
           page.entries.forEach((entry, i) => stream.send(sseEvent('entry', entry, first + i)));
           if (page.status !== lastStatus) stream.send(sseEvent('status', { status: page.status }));
           lastStatus = page.status;
-          if (page.status === 'terminated') stream.send(sseEvent('end', { status: page.status, next: page.next }));
+          if (page.ended) stream.send(sseEvent('end', { status: page.status, next: page.next }));
           stream.keepAlive();
         }
       } catch (err) {

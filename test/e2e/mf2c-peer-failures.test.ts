@@ -9,6 +9,7 @@ import { removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
 import { getInstance, operate } from '../support/api-calls';
+import { openEventStream } from '../support/event-stream';
 import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
 
 let peers: Mf2cPeers;
@@ -187,6 +188,12 @@ test('too few agents: the request goes to the leader with the same instance id, 
     expect(peers.cimi.get(id!)).toBeDefined();
     const instance = await getInstance(lm.api, uuid);
     expect(instance.status).toBe('forwarded');
+    // It has ended here: a stream of its timeline says so and closes; a long poll answers at once.
+    const stream = await openEventStream(lm.api, `/api/v2/lm/service-instances/${uuid}/timeline/stream`);
+    expect((await stream.waitFor((e) => e.event === 'end', 10_000)).data).toMatchObject({ status: 'forwarded' });
+    await stream.closed;
+    const page = await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline?since=1000&wait=60`, { timeout: 15_000 });
+    expect(page.data).toMatchObject({ ended: true, status: 'forwarded', timeline: [] });
     // Operations belong to the leader now.
     const refused = await operate(lm.api, uuid, 'stop');
     expect(refused.status).toBe(409);

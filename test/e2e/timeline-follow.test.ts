@@ -22,6 +22,7 @@ interface Page {
   timeline: TimelineEntry[];
   next: number;
   status: string;
+  ended: boolean;
 }
 
 async function timeline(uuid: string, query: string): Promise<Page> {
@@ -82,7 +83,7 @@ test('the stream sends every entry with its number and the status as it changes,
   const { uuid } = await submit(lm.api);
   lm.made.push(uuid);
   const all = await timeline(uuid, '');
-  expect(all.status).toBe('started');
+  expect(all).toMatchObject({ status: 'started', ended: false });
   const stream = await openEventStream(lm.api, `/api/v2/lm/service-instances/${uuid}/timeline/stream`);
   try {
     expect(stream.status).toBe(200);

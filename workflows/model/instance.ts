@@ -85,6 +85,8 @@ export interface TimelinePage {
   entries: TimelineEntry[];
   /** The number of the next entry: pass it as `since` to get only what comes after. */
   next: number;
-  /** The instance's status when the page was read: `terminated` means no entry will follow. */
+  /** The instance's status when the page was read. */
   status: InstanceStatus;
+  /** The instance has ended (terminated, forwarded to the leader, or not placed): no entry will follow. */
+  ended: boolean;
 }
