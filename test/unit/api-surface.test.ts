@@ -38,7 +38,9 @@ const REQUIRED: Endpoint[] = [
     ['put', `/api/v2/lm/${base}/${ID}/der`],
     ['put', `/api/v2/lm/${base}/${ID}/compss`],
     ['get', `/api/v2/lm/${base}/${ID}/timeline`],
+    ['get', `/api/v2/lm/${base}/${ID}/timeline/stream`],
   ]),
+  ['get', '/metrics'],
 ];
 
 let server: Server;
