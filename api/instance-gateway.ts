@@ -39,11 +39,14 @@ import { SA_EXEC_TYPE, SA_SERVICE_ID, SA_SERVICE_NAME, SA_STATUS, SA_USER } from
 import { INSTANCE_STATUSES, isTransitional, type InstanceStatus } from '../workflows/model/status';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
 import { serviceInstanceWorkflow } from '../workflows/service-instance.workflow';
+import { sharedResults } from '../common/shared-results';
 import { conflict, notFound } from './api-error';
 
 const QUERY_DEADLINE_MS = 5_000;
 /** How often a long poll or a stream of the timeline asks the instance again. */
 const TIMELINE_POLL_MS = 500;
+/** Followers of one instance at the same entry (streams, long polls) share one query per this long. */
+const TIMELINE_SHARED_MS = 400;
 const ACCEPT_DEADLINE_MS = 15_000;
 const SETTLE_POLL_MS = 250;
 const PING_DEADLINE_MS = 2_000;
@@ -86,6 +89,13 @@ export function visibilityQuery(filter: ListFilter): string {
 }
 
 export class InstanceGateway {
+  /** A poll's read of the timeline: the first read of each follower is its own, so it sees what just happened. */
+  private readonly polledTimeline = sharedResults(
+    TIMELINE_SHARED_MS,
+    (uuid: string, since: number) => this.readTimeline(uuid, since),
+    (uuid, since) => `${uuid}/${since}`,
+  );
+
   constructor(
     private readonly client: Client,
     private readonly config: LmConfig,
@@ -172,7 +182,7 @@ export class InstanceGateway {
     let page = await this.readTimeline(uuid, since);
     while (page.entries.length === 0 && !page.ended && !gone() && Date.now() < deadline) {
       await delay(Math.min(TIMELINE_POLL_MS, deadline - Date.now()));
-      page = await this.readTimeline(uuid, since);
+      page = await this.polledTimeline(uuid, since);
     }
     return page;
   }
@@ -183,8 +193,8 @@ export class InstanceGateway {
    */
   async *followTimeline(uuid: string, since: number, gone: () => boolean): AsyncGenerator<TimelinePage, void, undefined> {
     let next = since;
-    for (;;) {
-      const page = await this.readTimeline(uuid, next);
+    for (let read = 0; ; read += 1) {
+      const page = read === 0 ? await this.readTimeline(uuid, next) : await this.polledTimeline(uuid, next);
       yield page;
       if (page.ended || gone()) return;
       next = Math.max(next, page.next);

@@ -6,6 +6,7 @@
 import type { Request, RequestHandler } from 'express';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Logger } from '../common/logger';
+import { sharedResults } from '../common/shared-results';
 import type { InstanceStatus } from '../workflows/model/status';
 
 export type StatusCounts = Array<{ status: InstanceStatus; count: number }>;
@@ -46,7 +47,7 @@ export function requestMetrics(sources: MetricSources): RequestMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
     registers: [registry],
   });
-  const counts = sharedFor(sources.instanceCountTtlMs, () => sources.countByStatus());
+  const counts = sharedResults(sources.instanceCountTtlMs, () => sources.countByStatus(), () => 'all');
   new Gauge({
     name: 'lm_instances',
     help: 'Service instances by status, as Temporal visibility counts them (terminated ones until the retention ends)',
@@ -68,19 +69,4 @@ export function requestMetrics(sources: MetricSources): RequestMetrics {
     next();
   };
   return { registry, middleware };
-}
-
-/** `load`, called at most once per `ttlMs` and never twice at once; a failed load is not kept. */
-function sharedFor<T>(ttlMs: number, load: () => Promise<T>): () => Promise<T> {
-  let last: { value: Promise<T>; at: number } | undefined;
-  return () => {
-    if (last && Date.now() - last.at < ttlMs) return last.value;
-    const value = load();
-    const entry = { value, at: Date.now() };
-    last = entry;
-    value.catch(() => {
-      if (last === entry) last = undefined;
-    });
-    return value;
-  };
 }
