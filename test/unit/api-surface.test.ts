@@ -40,7 +40,6 @@ const REQUIRED: Endpoint[] = [
     ['get', `/api/v2/lm/${base}/${ID}/timeline`],
     ['get', `/api/v2/lm/${base}/${ID}/timeline/stream`],
   ]),
-  ['get', '/metrics'],
 ];
 
 let server: Server;
