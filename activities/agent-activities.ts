@@ -10,13 +10,14 @@ import { createDockerClient } from './runtime/docker/docker-client';
 import { ContainerRuntime } from './runtime/docker/container-runtime';
 import { createRuntimeActivities } from './runtime/runtime-activities';
 import type { RuntimeRegistry } from './runtime/runtime-registry';
+import type { InstanceHome } from './runtime/workload';
 
 export interface AgentActivityDeps {
   config: LmConfig;
   logger: Logger;
 }
 
-export function createRuntimeRegistry({ config, logger }: AgentActivityDeps): RuntimeRegistry {
+export function createRuntimeRegistry({ config }: Pick<AgentActivityDeps, 'config'>): RuntimeRegistry {
   const containers = new ContainerRuntime({
     docker: createDockerClient(config.docker.socket, config.docker.timeoutMs),
     pullDocker: createDockerClient(config.docker.socket),
@@ -24,20 +25,22 @@ export function createRuntimeRegistry({ config, logger }: AgentActivityDeps): Ru
     hostIp: config.hostIp,
     cimiUrl: config.cimi?.url ?? null,
     compss: config.compss,
-    onProgress: (detail) => logger.debug({ detail }, 'image pull'),
+    pullLimits: config.pull,
+    minRunMs: config.minRunMs,
   });
   return {
     docker: containers,
     compss: containers,
-    ...createComposeRuntimes(config, logger),
+    ...createComposeRuntimes(config),
     'docker-swarm': createSwarmRuntime(config),
     kubernetes: createKubernetesRuntime(config),
   };
 }
 
-export function createAgentActivities(deps: AgentActivityDeps) {
+/** `registry`: this agent's runtimes, shared with the reaper; `home`: where this LM's instances live. */
+export function createAgentActivities(deps: AgentActivityDeps, registry: RuntimeRegistry, home: InstanceHome) {
   return {
-    ...createRuntimeActivities(createRuntimeRegistry(deps)),
+    ...createRuntimeActivities(registry, home, deps.logger),
     ...createCompssActivities(deps.config.httpTimeoutMs),
     ...createCapabilityActivities(deps.config),
   };

@@ -4,6 +4,7 @@
  */
 import type { ConnectionLike } from '@temporalio/client';
 import type { LmConfig } from '../common/config';
+import { createAnnouncementActivities } from './agent-announcement';
 import { createAgentRouteActivities } from './agent-route';
 import { createCompssElasticityActivities } from './compss/compss-elasticity';
 import { createCimiActivities } from './peers/cimi';
@@ -15,8 +16,8 @@ import { createUserManagementActivities } from './peers/user-management';
 
 export interface OrchestrationActivityDeps {
   config: LmConfig;
-  /** Reads task queues (DESIGN §4 agent routes). */
-  connection: Pick<ConnectionLike, 'workflowService'>;
+  /** Reads task queues (DESIGN §4 agent routes) and tells instances their agent was lost or is back. */
+  connection: ConnectionLike;
 }
 
 export function createOrchestrationActivities({ config, connection }: OrchestrationActivityDeps) {
@@ -28,6 +29,7 @@ export function createOrchestrationActivities({ config, connection }: Orchestrat
     ...createSlaManagerActivities(config),
     ...createRemoteLmActivities(config),
     ...createAgentRouteActivities(connection, config.temporal.namespace),
+    ...createAnnouncementActivities(connection, config.temporal.namespace),
     ...createCompssElasticityActivities(config.httpTimeoutMs),
   };
 }

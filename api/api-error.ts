@@ -4,6 +4,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Sent with the answer, e.g. Retry-After on a 429 or 503. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -14,3 +16,5 @@ export const notFound = (message: string) => new ApiError(404, message);
 export const conflict = (message: string) => new ApiError(409, message);
 export const notImplemented = (message: string) => new ApiError(501, message);
 export const unavailable = (message: string) => new ApiError(503, message);
+/** A limit of this LM was hit: the client may try again after `retryAfterS`. */
+export const tooMany = (message: string, retryAfterS: number) => new ApiError(429, message, { 'Retry-After': String(retryAfterS) });

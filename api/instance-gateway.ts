@@ -1,6 +1,8 @@
 /**
- * Everything the API asks Temporal about service instances: start, read (query, or the memo when no worker
- * answers), operate (updates), notify (signals) and list (visibility with our search attributes).
+ * Everything the API asks Temporal about service instances: start, operate (updates), notify (signals), and the
+ * consistent reads (query, or the memo when no worker answers; listing from visibility). Everyday reads come
+ * from the read model (instance-reads.ts); after a start or an operation this writes what the workflow answered
+ * into it, so the next read sees the write even before (or without) the workflow's own projection.
  */
 import {
   Client,
@@ -14,11 +16,12 @@ import {
 import { defaultPayloadConverter } from '@temporalio/common';
 import type { LmConfig } from '../common/config';
 import { initialState } from '../workflows/instance-state';
-import { agentOperationWorkflow, type AgentOperationInput } from '../workflows/agent-operation.workflow';
+import { agentOperationWorkflow, type AgentOperationInput, type AgentOperationResult } from '../workflows/agent-operation.workflow';
 import {
   instanceQuery,
   notificationSignal,
   notificationsInFlightQuery,
+  projectionQuery,
   restartUpdate,
   selectionUpdate,
   startJobUpdate,
@@ -34,32 +37,36 @@ import type { ServiceInstanceInput } from '../workflows/model/input';
 import { instanceIdOf, type ServiceInstance, type TimelinePage } from '../workflows/model/instance';
 import type { InstanceOperation } from '../workflows/model/operations';
 import type { SelectionOutcome } from '../workflows/model/peers';
-import type { DeployedWorkload } from '../activities/runtime/workload';
-import { SA_EXEC_TYPE, SA_SERVICE_ID, SA_SERVICE_NAME, SA_STATUS, SA_USER } from '../workflows/model/search-attributes';
-import { INSTANCE_STATUSES, isTransitional, type InstanceStatus } from '../workflows/model/status';
+import { SUBMITTED_VERSION, type InstanceProjection } from '../workflows/model/projection';
+import {
+  SA_AGENT_COUNT,
+  SA_AGENTS,
+  SA_EXEC_TYPE,
+  SA_SERVICE_ID,
+  SA_SERVICE_NAME,
+  SA_STATUS,
+  SA_USER,
+} from '../workflows/model/search-attributes';
 import { WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
 import { serviceInstanceWorkflow } from '../workflows/service-instance.workflow';
-import { sharedResults } from '../common/shared-results';
-import { conflict, notFound } from './api-error';
+import type { Logger } from '../common/logger';
+import type { InstanceFilter, ReadModelStore } from '../common/read-model/read-model-store';
+import { badRequest, conflict, notFound } from './api-error';
+import { BAD_PAGE_TOKEN, decodePageToken, encodePageToken } from './page-token';
+import { quoteValue } from '../common/visibility-query';
 
 const QUERY_DEADLINE_MS = 5_000;
-/** How often a long poll or a stream of the timeline asks the instance again. */
-const TIMELINE_POLL_MS = 500;
-/** Followers of one instance at the same entry (streams, long polls) share one query per this long. */
-const TIMELINE_SHARED_MS = 400;
 const ACCEPT_DEADLINE_MS = 15_000;
-const SETTLE_POLL_MS = 250;
 const PING_DEADLINE_MS = 2_000;
 /** Long enough for an already-known rejection to be decoded; an accepted update is still running by then. */
 const REJECTION_GRACE_MS = 150;
+/** Visibility pages of listIds. */
+const ID_PAGE_SIZE = 500;
 
 const UPDATES = { start: startUpdate, stop: stopUpdate, restart: restartUpdate, terminate: terminateUpdate };
 
-export interface ListFilter {
-  statuses: InstanceStatus[];
-  user?: string;
-  service?: string;
-}
+/** Kept for the callers that list by it. */
+export type ListFilter = InstanceFilter;
 
 export interface InstancePage {
   instances: ServiceInstance[];
@@ -73,32 +80,23 @@ export interface Settled {
   settled: boolean;
 }
 
-/** Values go into a visibility query: the API validates them, this escapes quotes anyway. */
-function quote(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
 export function visibilityQuery(filter: ListFilter): string {
   const clauses = [`WorkflowType = 'serviceInstanceWorkflow'`];
-  if (filter.statuses.length > 0) clauses.push(`${SA_STATUS.name} IN (${filter.statuses.map(quote).join(', ')})`);
-  if (filter.user) clauses.push(`${SA_USER.name} = ${quote(filter.user)}`);
+  if (filter.statuses.length > 0) clauses.push(`${SA_STATUS.name} IN (${filter.statuses.map(quoteValue).join(', ')})`);
+  if (filter.user) clauses.push(`${SA_USER.name} = ${quoteValue(filter.user)}`);
   if (filter.service) {
-    clauses.push(`(${SA_SERVICE_ID.name} = ${quote(filter.service)} OR ${SA_SERVICE_NAME.name} = ${quote(filter.service)})`);
+    clauses.push(`(${SA_SERVICE_ID.name} = ${quoteValue(filter.service)} OR ${SA_SERVICE_NAME.name} = ${quoteValue(filter.service)})`);
   }
+  if (filter.execType) clauses.push(`${SA_EXEC_TYPE.name} = ${quoteValue(filter.execType)}`);
   return clauses.join(' AND ');
 }
 
 export class InstanceGateway {
-  /** A poll's read of the timeline: the first read of each follower is its own, so it sees what just happened. */
-  private readonly polledTimeline = sharedResults(
-    TIMELINE_SHARED_MS,
-    (uuid: string, since: number) => this.readTimeline(uuid, since),
-    (uuid, since) => `${uuid}/${since}`,
-  );
-
   constructor(
     private readonly client: Client,
     private readonly config: LmConfig,
+    private readonly readModel: ReadModelStore,
+    private readonly logger: Logger,
   ) {}
 
   private handle(uuid: string): WorkflowHandle<typeof serviceInstanceWorkflow> {
@@ -111,27 +109,35 @@ export class InstanceGateway {
 
   /** Starts the workflow; with an idempotency key, a repeated submit returns the instance it made first. */
   async start(input: ServiceInstanceInput, idempotent: boolean): Promise<{ instance: ServiceInstance; created: boolean }> {
-    const initial = initialState(input, new Date().toISOString()).instance;
+    const submittedAt = new Date().toISOString();
+    // What the workflow publishes first (a standalone instance is `deploying` at once): it upserts only what changes.
+    const initial = initialState(input, submittedAt).instance;
+    const first: ServiceInstance = input.mf2c === undefined ? { ...initial, status: 'deploying' } : initial;
     const { service } = input;
     try {
       await this.withDeadline(ACCEPT_DEADLINE_MS, () =>
         this.client.workflow.start(serviceInstanceWorkflow, {
           workflowId: initial.id,
           taskQueue: WORKFLOW_TASK_QUEUE,
-          args: [input],
+          args: [{ ...input, submittedAt }],
           workflowIdReusePolicy: idempotent ? 'REJECT_DUPLICATE' : 'ALLOW_DUPLICATE',
           typedSearchAttributes: [
-            { key: SA_STATUS, value: initial.status },
+            { key: SA_STATUS, value: first.status },
+            { key: SA_AGENT_COUNT, value: first.agents.length },
             { key: SA_SERVICE_ID, value: service.id ?? service.name },
             { key: SA_SERVICE_NAME, value: service.name },
             { key: SA_USER, value: input.user },
             { key: SA_EXEC_TYPE, value: service.exec_type },
+            // Known at submit unless the Recommender chooses (mF2C): then the workflow sets them once chosen.
+            ...(input.agents.length > 0 ? [{ key: SA_AGENTS, value: [...new Set(input.agents.map((a) => a.agent_ip))] }] : []),
           ],
-          memo: { instance: initial },
+          memo: { instance: first },
           staticSummary: `${service.exec_type} ${service.name} (${service.exec}) on ${input.agents.map((a) => a.agent_ip).join(', ') || 'agents chosen by the Recommender'}`,
         }),
       );
-      return { instance: { ...initial, status: 'deploying' }, created: true };
+      const instance: ServiceInstance = { ...initial, status: 'deploying' };
+      await this.remember({ uuid: input.uuid, ...SUBMITTED_VERSION, instance, ended: false, timelineNext: 0, firstEntry: 0, entries: [] });
+      return { instance, created: true };
     } catch (err) {
       if (idempotent && err instanceof WorkflowExecutionAlreadyStartedError) {
         return { instance: await this.get(input.uuid), created: false };
@@ -173,37 +179,8 @@ export class InstanceGateway {
     }
   }
 
-  /**
-   * The timeline from entry `since` on. With `waitMs`, a long poll: when there is nothing new yet, asks again
-   * until there is, the time is up, or the client is `gone`.
-   */
-  async timeline(uuid: string, since: number, waitMs: number, gone: () => boolean): Promise<TimelinePage> {
-    const deadline = Date.now() + waitMs;
-    let page = await this.readTimeline(uuid, since);
-    while (page.entries.length === 0 && !page.ended && !gone() && Date.now() < deadline) {
-      await delay(Math.min(TIMELINE_POLL_MS, deadline - Date.now()));
-      page = await this.polledTimeline(uuid, since);
-    }
-    return page;
-  }
-
-  /**
-   * Follows the timeline from entry `since` on: yields every read, new entries or none (so the caller can keep
-   * its connection alive), until the instance has ended or the client is `gone`.
-   */
-  async *followTimeline(uuid: string, since: number, gone: () => boolean): AsyncGenerator<TimelinePage, void, undefined> {
-    let next = since;
-    for (let read = 0; ; read += 1) {
-      const page = read === 0 ? await this.readTimeline(uuid, next) : await this.polledTimeline(uuid, next);
-      yield page;
-      if (page.ended || gone()) return;
-      next = Math.max(next, page.next);
-      await delay(TIMELINE_POLL_MS);
-      if (gone()) return;
-    }
-  }
-
-  private async readTimeline(uuid: string, since: number): Promise<TimelinePage> {
+  /** The timeline from entry `since` on, as the workflow has it (the last 500 entries). */
+  async timelinePage(uuid: string, since: number): Promise<TimelinePage> {
     try {
       return await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(timelineSinceQuery, since));
     } catch (err) {
@@ -225,7 +202,58 @@ export class InstanceGateway {
       throw err;
     }
     const result = await this.outcomeWithin(update, wait ? this.config.waitTimeoutMs : REJECTION_GRACE_MS);
-    return result === null ? { instance: await this.get(uuid), settled: false } : { instance: result, settled: true };
+    const projection = await this.catchUp(uuid);
+    if (result !== null) return { instance: result, settled: true };
+    return { instance: projection?.instance ?? (await this.get(uuid)), settled: false };
+  }
+
+  /**
+   * `DELETE …/all`'s terminate of one instance: sent, and its acceptance awaited, nothing more. A rejection comes
+   * with the acceptance's own answer, so no grace is waited for; nor is the read model caught up by a query (one
+   * replay of an evicted instance each): the request was answered before, and the workflow's own projection of
+   * `terminating`, made in the task that accepted it, is already on its way.
+   */
+  async requestTerminate(uuid: string): Promise<void> {
+    let update: WorkflowUpdateHandle<ServiceInstance>;
+    try {
+      update = await this.withDeadline(ACCEPT_DEADLINE_MS, () =>
+        this.handle(uuid).startUpdate(UPDATES.terminate, { waitForStage: WorkflowUpdateStage.ACCEPTED }),
+      );
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw await this.closedOrMissing(uuid);
+      throw err;
+    }
+    await this.outcomeWithin(update, 0);
+  }
+
+  /**
+   * Read-your-writes: the workflow's projection of what it just did reaches the read model in the same workflow
+   * task, before the API hears of it, unless the database refused it; so the API writes the same projection
+   * itself (one query of a workflow that is in the worker's cache; the store keeps the newer of the two).
+   */
+  private async catchUp(uuid: string): Promise<InstanceProjection | null> {
+    try {
+      const projection = await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).query(projectionQuery, null));
+      await this.remember(projection);
+      return projection;
+    } catch (err) {
+      this.logger.warn(
+        { uuid, err: String(err) },
+        'could not bring the read model up to what the workflow answered; its own projection will',
+      );
+      return null;
+    }
+  }
+
+  private async remember(projection: InstanceProjection): Promise<void> {
+    try {
+      await this.readModel.project(projection);
+    } catch (err) {
+      this.logger.warn(
+        { uuid: projection.uuid, err: String(err) },
+        'the read model did not take the instance: its reads may lag until the workflow projects it',
+      );
+    }
   }
 
   /**
@@ -249,9 +277,11 @@ export class InstanceGateway {
   async startJob(uuid: string, job: StartJobRequest, updateId?: string): Promise<StartJobResult> {
     const handle = this.handle(uuid);
     try {
-      return await this.withDeadline(this.config.waitTimeoutMs, () =>
+      const result = await this.withDeadline(this.config.waitTimeoutMs, () =>
         handle.executeUpdate(startJobUpdate, { args: [job], updateId }),
       );
+      await this.catchUp(uuid);
+      return result;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw await this.closedOrMissing(uuid);
       throw err;
@@ -267,16 +297,6 @@ export class InstanceGateway {
     return conflict(`operation refused: the service instance is ${memo?.status ?? 'terminated'}; submit the service again to run it`);
   }
 
-  async waitUntilSettled(uuid: string): Promise<Settled> {
-    const deadline = Date.now() + this.config.waitTimeoutMs;
-    for (;;) {
-      const instance = await this.get(uuid);
-      if (!isTransitional(instance.status)) return { instance, settled: true };
-      if (Date.now() > deadline) return { instance, settled: false };
-      await delay(SETTLE_POLL_MS);
-    }
-  }
-
   async notify(uuid: string, notification: Notification): Promise<void> {
     try {
       await this.withDeadline(QUERY_DEADLINE_MS, () => this.handle(uuid).signal(notificationSignal, notification));
@@ -288,7 +308,9 @@ export class InstanceGateway {
 
   /** mF2C: waits until the instance knows where it runs (deployed here, forwarded, or failed to place). */
   async awaitSelection(uuid: string): Promise<SelectionOutcome> {
-    return this.withDeadline(this.config.waitTimeoutMs, () => this.handle(uuid).executeUpdate(selectionUpdate));
+    const outcome = await this.withDeadline(this.config.waitTimeoutMs, () => this.handle(uuid).executeUpdate(selectionUpdate));
+    await this.catchUp(uuid);
+    return outcome;
   }
 
   /** Keys of the notifications the instance is handling (an identical one is merged into them). */
@@ -302,7 +324,7 @@ export class InstanceGateway {
   }
 
   /** Runs steps on this agent's runtime for another LM; concurrent identical requests share one run. */
-  async runAgentOperation(workflowId: string, input: AgentOperationInput): Promise<DeployedWorkload> {
+  async runAgentOperation(workflowId: string, input: AgentOperationInput): Promise<AgentOperationResult> {
     return this.withDeadline(this.config.waitTimeoutMs, () =>
       this.client.workflow.execute(agentOperationWorkflow, {
         workflowId,
@@ -314,22 +336,38 @@ export class InstanceGateway {
     );
   }
 
-  /** How many instances are in each status (visibility counts; terminated ones until the retention ends). */
-  async countByStatus(): Promise<Array<{ status: InstanceStatus; count: number }>> {
-    const countOf = (status: InstanceStatus) => this.withDeadline(QUERY_DEADLINE_MS, () => this.client.workflow.count(visibilityQuery({ statuses: [status] })));
-    return Promise.all(INSTANCE_STATUSES.map(async (status) => ({ status, count: (await countOf(status)).count })));
+  /**
+   * The ids of every instance `filter` lists, from Temporal's visibility (the source of truth, for DELETE …/all):
+   * pages without the count a listing page carries, each page within ACCEPT_DEADLINE_MS (1,000 open instances'
+   * memos took longer than a listing's deadline on the dev server under load).
+   */
+  async listIds(filter: ListFilter): Promise<string[]> {
+    const query = visibilityQuery(filter);
+    const { namespace } = this.config.temporal;
+    const ids: string[] = [];
+    let nextPageToken: Uint8Array | undefined;
+    do {
+      const page = await this.withDeadline(ACCEPT_DEADLINE_MS, () =>
+        this.client.workflowService.listWorkflowExecutions({ namespace, query, pageSize: ID_PAGE_SIZE, nextPageToken }),
+      );
+      for (const execution of page.executions ?? []) if (execution.execution?.workflowId) ids.push(execution.execution.workflowId);
+      nextPageToken = page.nextPageToken && page.nextPageToken.length > 0 ? page.nextPageToken : undefined;
+    } while (nextPageToken !== undefined);
+    return ids;
   }
 
   async list(filter: ListFilter, pageSize: number, pageToken: string | null): Promise<InstancePage> {
     const query = visibilityQuery(filter);
     const { namespace } = this.config.temporal;
+    const temporalToken = pageToken === null ? undefined : decodePageToken(query, pageToken);
+    if (temporalToken === null) throw badRequest(BAD_PAGE_TOKEN);
     const [page, count] = await Promise.all([
       this.withDeadline(QUERY_DEADLINE_MS, () =>
         this.client.workflowService.listWorkflowExecutions({
           namespace,
           query,
           pageSize,
-          nextPageToken: pageToken ? Buffer.from(pageToken, 'base64url') : undefined,
+          nextPageToken: temporalToken,
         }),
       ),
       this.withDeadline(QUERY_DEADLINE_MS, () => this.client.workflow.count(query)),
@@ -339,11 +377,7 @@ export class InstanceGateway {
       const payload = execution.memo?.fields?.instance;
       if (payload) instances.push(defaultPayloadConverter.fromPayload<ServiceInstance>(payload));
     }
-    const token = page.nextPageToken && page.nextPageToken.length > 0 ? Buffer.from(page.nextPageToken).toString('base64url') : null;
+    const token = page.nextPageToken && page.nextPageToken.length > 0 ? encodePageToken(query, page.nextPageToken) : null;
     return { instances, nextPageToken: token, count: count.count };
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

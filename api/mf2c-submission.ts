@@ -65,7 +65,8 @@ async function existingInstance(cimi: CimiClient, instanceId: string): Promise<s
   if (!UUID.test(uuid)) throw badRequest(`service_instance_id "${instanceId}" is not a service-instance id (service-instance/<uuid>)`);
   for (let attempt = 1; ; attempt += 1) {
     if ((await askPeer(`reading ${instanceId} from CIMI`, () => cimi.serviceInstance(instanceId))) !== null) return uuid.toLowerCase();
-    if (attempt >= FORWARDED_LOOKUPS) throw notFound(`service instance ${instanceId} is not in this agent's CIMI; forward it again once CIMI has it`);
+    if (attempt >= FORWARDED_LOOKUPS)
+      throw notFound(`service instance ${instanceId} is not in this agent's CIMI; forward it again once CIMI has it`);
     await new Promise((resolve) => setTimeout(resolve, FORWARDED_LOOKUP_EVERY_MS));
   }
 }
@@ -92,7 +93,8 @@ async function startInstance(context: ApiContext & { peers: PeerClients }, body:
   };
   if (isContainerExecType(service.exec_type) && draft.agents.some((a) => a.agent_ip === config.hostIp)) {
     const problem = await dockerProbe.problem();
-    if (problem !== null) throw unavailable(`the Docker engine at ${dockerProbe.socket} is not reachable (${problem}): start dockerd or fix DOCKER_SOCKET`);
+    if (problem !== null)
+      throw unavailable(`the Docker engine at ${dockerProbe.socket} is not reachable (${problem}): start dockerd or fix DOCKER_SOCKET`);
   }
 
   const forwarded = body.service_instance_id !== undefined;
@@ -121,14 +123,20 @@ async function startInstance(context: ApiContext & { peers: PeerClients }, body:
 }
 
 /** The answer once the instance runs here, for a first submit and for a repeated one alike. */
-async function answerDeployed(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response, known?: ServiceInstance): Promise<void> {
+async function answerDeployed(
+  reads: ApiContext['reads'],
+  uuid: string,
+  wait: boolean,
+  res: Response,
+  known?: ServiceInstance,
+): Promise<void> {
   const instanceId = instanceIdOf(uuid);
   if (!wait) {
-    const instance = known ?? (await gateway.get(uuid));
+    const instance = known ?? (await reads.get(uuid));
     res.json({ error: false, message: `Service deployment operation is being processed [${instanceId}]...`, service_instance: instance });
     return;
   }
-  const { instance, settled } = await gateway.waitUntilSettled(uuid);
+  const { instance, settled } = await reads.waitUntilSettled(uuid);
   res.status(settled ? 200 : 202).json({
     error: false,
     message: settled ? `Service deployed: the instance is ${instance.status}` : `Service deployment is still in progress [${instanceId}]`,
@@ -137,14 +145,18 @@ async function answerDeployed(gateway: ApiContext['gateway'], uuid: string, wait
 }
 
 /** With an Idempotency-Key, a repeated submit answers with the instance the first one made (no second CIMI resource). */
-async function answerRepeated(gateway: ApiContext['gateway'], uuid: string, wait: boolean, res: Response): Promise<void> {
-  const instance = await gateway.get(uuid);
+async function answerRepeated(reads: ApiContext['reads'], uuid: string, wait: boolean, res: Response): Promise<void> {
+  const instance = await reads.get(uuid);
   const instanceId = instanceIdOf(uuid);
   if (instance.status === 'forwarded') {
-    res.json({ error: false, message: `the request was forwarded to the leader's LM, which runs ${instanceId}`, service_instance_id: instanceId });
+    res.json({
+      error: false,
+      message: `the request was forwarded to the leader's LM, which runs ${instanceId}`,
+      service_instance_id: instanceId,
+    });
     return;
   }
-  await answerDeployed(gateway, uuid, wait, res, instance);
+  await answerDeployed(reads, uuid, wait, res, instance);
 }
 
 export async function submitInMf2c(
@@ -154,13 +166,13 @@ export async function submitInMf2c(
   res: Response,
   idempotencyKey?: string,
 ): Promise<void> {
-  const { gateway, claims } = context;
+  const { gateway, reads, claims } = context;
   // A forward from a child LM is idempotent already: it names its instance.
   const key = body.service_instance_id === undefined ? idempotencyKey : undefined;
   if (key !== undefined) {
     const claim = await claims.claim(key);
     if (!claim.claimed) {
-      await answerRepeated(gateway, claim.uuid, wait, res);
+      await answerRepeated(reads, claim.uuid, wait, res);
       return;
     }
   }
@@ -193,5 +205,5 @@ export async function submitInMf2c(
     res.status(503).json({ error: true, message: selection.message, service_instance_id: instanceId });
     return;
   }
-  await answerDeployed(gateway, uuid, wait, res);
+  await answerDeployed(reads, uuid, wait, res);
 }

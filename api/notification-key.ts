@@ -14,5 +14,8 @@ function canonicalJson(value: unknown): string {
 }
 
 export function notificationKey(type: string, data: unknown): string {
-  return createHash('sha256').update(`${type}\n${canonicalJson(data)}`).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(`${type}\n${canonicalJson(data)}`)
+    .digest('hex')
+    .slice(0, 32);
 }

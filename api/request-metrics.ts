@@ -47,7 +47,11 @@ export function requestMetrics(sources: MetricSources): RequestMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120],
     registers: [registry],
   });
-  const counts = sharedResults(sources.instanceCountTtlMs, () => sources.countByStatus(), () => 'all');
+  const counts = sharedResults(
+    sources.instanceCountTtlMs,
+    () => sources.countByStatus(),
+    () => 'all',
+  );
   new Gauge({
     name: 'lm_instances',
     help: 'Service instances by status, as Temporal visibility counts them (terminated ones until the retention ends)',

@@ -6,11 +6,13 @@ import { OpenAPIRegistry, type RouteConfig } from '@asteasolutions/zod-to-openap
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { z } from 'zod';
 import { badRequest } from './api-error';
+import type { Guards } from './auth';
 import { describeZodError } from './error-mapping';
 import { ErrorSchema } from './schemas/envelope.schema';
 
 type Method = 'get' | 'post' | 'put' | 'delete';
-export type Access = 'public' | 'client' | 'internal';
+/** `public`: open whatever the tokens (the API's own description only). */
+export type Access = 'client' | 'internal' | 'public';
 
 export interface RouteSpec<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType> {
   method: Method;
@@ -41,6 +43,16 @@ export type Handler<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodTyp
 
 const Empty = z.looseObject({});
 
+const UNAUTHORIZED: Record<Exclude<Access, 'public'>, string> = {
+  client: 'The Authorization header does not carry LM_API_TOKEN',
+  internal: 'The Authorization header does not carry the internal token (LM_INTERNAL_TOKEN, or LM_API_TOKEN when that is unset)',
+};
+const SECURITY_SCHEME: Record<Exclude<Access, 'public'>, string> = { client: 'clientToken', internal: 'internalToken' };
+
+/** Answers every route can give besides its own, when it takes that input (see `document`). */
+const INVALID_INPUT = 'Invalid input: a path, query or body parameter breaks the rule the message names';
+const BODY_TOO_LARGE = 'The request body is over 1 MiB';
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.output<T> {
   if (schema === undefined) return value as z.output<T>;
   const result = schema.safeParse(value);
@@ -54,10 +66,12 @@ function openApiPath(expressPath: string): string {
 
 export class RouteBuilder {
   readonly registry = new OpenAPIRegistry();
+  /** Express path → the methods served there, for the answer to any other method. */
+  private readonly methods = new Map<string, Set<string>>();
 
   constructor(
     private readonly router: Router,
-    private readonly guards: Record<Access, RequestHandler>,
+    private readonly guards: Guards,
   ) {}
 
   add<B extends z.ZodType = typeof Empty, Q extends z.ZodType = typeof Empty, P extends z.ZodType = typeof Empty>(
@@ -82,13 +96,44 @@ export class RouteBuilder {
         next(err);
       }
     };
-    for (const path of spec.paths) this.router[spec.method](path, this.guards[spec.access], run);
+    for (const path of spec.paths) {
+      this.router[spec.method](path, this.guards.handlers[spec.access], run);
+      const served = this.methods.get(path) ?? new Set<string>();
+      this.methods.set(path, served.add(spec.method.toUpperCase()));
+    }
     this.document(spec);
+  }
+
+  /**
+   * After the last route: a method a path does not serve is a 405 that lists, in `Allow`, those it does (HEAD
+   * comes with GET); OPTIONS answers that list. No token is needed to learn which methods exist.
+   */
+  finish(): void {
+    for (const [path, served] of this.methods) {
+      const allow = [...served, ...(served.has('GET') ? ['HEAD'] : []), 'OPTIONS'].join(', ');
+      this.router.all(path, (req, res) => {
+        res.set('Allow', allow);
+        if (req.method === 'OPTIONS') {
+          res.status(204).end();
+          return;
+        }
+        res.status(405).json({ error: true, message: `${req.method} is not allowed on ${req.path}: use ${allow}` });
+      });
+    }
   }
 
   private document<B extends z.ZodType, Q extends z.ZodType, P extends z.ZodType>(spec: RouteSpec<B, Q, P>): void {
     const responses: RouteConfig['responses'] = {};
-    for (const [status, { description, schema, contentType }] of Object.entries(spec.responses)) {
+    const access = spec.access;
+    const enforced = access !== 'public' && this.guards.enforced[access];
+    // What the builder itself answers: 400 for input its schemas refuse (or a body that is not JSON), 413 for a
+    // body over the parser's limit, 401 where a token is enforced. A route's own description of them wins.
+    const answers: RouteSpec<B, Q, P>['responses'] = {};
+    if (spec.body || spec.query || spec.params) answers[400] = { description: INVALID_INPUT };
+    if (spec.body) answers[413] = { description: BODY_TOO_LARGE };
+    if (enforced) answers[401] = { description: UNAUTHORIZED[access] };
+    Object.assign(answers, spec.responses);
+    for (const [status, { description, schema, contentType }] of Object.entries(answers)) {
       const body = schema ?? (Number(status) >= 400 ? ErrorSchema : undefined);
       responses[status] = body ? { description, content: { [contentType ?? 'application/json']: { schema: body } } } : { description };
     }
@@ -104,7 +149,7 @@ export class RouteBuilder {
         .filter(Boolean)
         .join('\n\n'),
       tags: [spec.tag],
-      security: spec.access === 'public' ? [] : [{ [spec.access === 'client' ? 'clientToken' : 'internalToken']: [] }],
+      security: enforced ? [{ [SECURITY_SCHEME[access]]: [] }] : [],
       request,
       responses,
     });

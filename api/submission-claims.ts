@@ -27,7 +27,12 @@ export class SubmissionClaims {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt += 1) {
       try {
         // A failed claim may be taken over; a running or resolved one may not.
-        await this.client.workflow.start(submissionClaimWorkflow, { workflowId, taskQueue: WORKFLOW_TASK_QUEUE, args: [], workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY' });
+        await this.client.workflow.start(submissionClaimWorkflow, {
+          workflowId,
+          taskQueue: WORKFLOW_TASK_QUEUE,
+          args: [],
+          workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
+        });
         return { claimed: true };
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -48,6 +53,9 @@ export class SubmissionClaims {
 
   /** Best effort: a claim nobody resolves expires by itself. */
   async abandon(key: string, why: string): Promise<void> {
-    await this.client.workflow.getHandle(this.workflowId(key)).signal(claimAbandonedSignal, why).catch(() => undefined);
+    await this.client.workflow
+      .getHandle(this.workflowId(key))
+      .signal(claimAbandonedSignal, why)
+      .catch(() => undefined);
   }
 }

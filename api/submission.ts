@@ -2,6 +2,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { LmConfig } from '../common/config';
 import type { ServiceInstanceInput, WorkflowSettings } from '../workflows/model/input';
+import type { Placement } from '../workflows/model/placement';
 import type { Service } from '../workflows/model/service';
 import type { SubmitBody } from './schemas/submit.schema';
 
@@ -27,7 +28,14 @@ export function workflowSettings(config: LmConfig, body: SubmitBody): WorkflowSe
   };
 }
 
-export function workflowInput(body: SubmitBody, service: Service, uuid: string, config: LmConfig): ServiceInstanceInput {
+/** `placement`: where a standalone submit without `agents_list` goes (api/standalone-placement.ts). */
+export function workflowInput(
+  body: SubmitBody,
+  service: Service,
+  uuid: string,
+  config: LmConfig,
+  placement?: Placement & { kind: 'placed' },
+): ServiceInstanceInput {
   // DESIGN §7: standalone talks to the SLA Manager and User Management only when their URLs are set.
   const sla = config.peers.slaManager !== null;
   const userManagement = config.peers.userManagement !== null;
@@ -36,9 +44,12 @@ export function workflowInput(body: SubmitBody, service: Service, uuid: string, 
     service,
     user: body.user_id ?? DEFAULT_USER,
     slaTemplate: body.sla_template ?? null,
-    agents: (body.agents_list ?? [{ agent_ip: config.hostIp }]).map((agent) => ({ agent_ip: agent.agent_ip })),
+    agents: (body.agents_list ?? (placement?.agents ?? [config.hostIp]).map((agent_ip) => ({ agent_ip }))).map((agent) => ({
+      agent_ip: agent.agent_ip,
+    })),
     device: { id: 'not-defined', ip: config.hostIp },
     settings: workflowSettings(config, body),
     ...(sla || userManagement ? { peers: { cimi: false, sla, userManagement } } : {}),
+    ...(placement === undefined ? {} : { placement: { rule: placement.rule, verdicts: placement.verdicts } }),
   };
 }

@@ -1,5 +1,7 @@
 /** What the benchmarks share: a Temporal dev server and an LM API for one run, and small statistics. */
 import fs from 'node:fs';
+import type { temporal } from '@temporalio/proto';
+import { tsToMs } from '@temporalio/common/lib/time';
 import { loadConfig } from '../common/config';
 import { startDevServer, type DevServer } from '../test/support/dev-server';
 import { startLm, type HarnessOptions, type LmHarness } from '../test/support/lm-harness';
@@ -49,7 +51,10 @@ export function median(values: number[]): number {
 
 /** Resident memory of a process, in MiB, from /proc. */
 export function rssMiB(pid: number): number {
-  const line = fs.readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  const line = fs
+    .readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
   return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
 }
 
@@ -61,4 +66,102 @@ export function runBench(main: () => Promise<void>): void {
       process.exit(1);
     },
   );
+}
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+async function historiesOf(stack: BenchStack, uuids: string[]): Promise<HistoryEvent[][]> {
+  const histories: HistoryEvent[][] = [];
+  for (const uuid of uuids)
+    histories.push((await stack.lm.client.workflow.getHandle(`service-instance/${uuid}`).fetchHistory()).events ?? []);
+  return histories;
+}
+
+/** Workflow tasks that timed out or failed, over the histories of `uuids` (the lifecycle stalled; goal 0). */
+export async function workflowTaskProblems(stack: BenchStack, uuids: string[]): Promise<number> {
+  let problems = 0;
+  for (const events of await historiesOf(stack, uuids)) {
+    for (const event of events) if (event.workflowTaskTimedOutEventAttributes || event.workflowTaskFailedEventAttributes) problems += 1;
+  }
+  return problems;
+}
+
+/** Where an instance's time went, summed per history then taken as the median over the instances (ms). */
+export interface PhaseBreakdown {
+  /** Activity tasks waiting in their queue (scheduled → started). */
+  activityScheduleToStart: number;
+  /** Activity tasks running (started → completed or failed). */
+  activityRun: number;
+  /** Workflow tasks from scheduled to completed (queue wait and the workflow's own code). */
+  workflowTasks: number;
+  /** From the workflow's start to its last event so far. */
+  total: number;
+  activities: number;
+  workflowTaskCount: number;
+}
+
+const ms = (event: HistoryEvent | undefined): number => (event?.eventTime ? tsToMs(event.eventTime) : NaN);
+
+/** How long the submissions took to become workflows, and how long the bench saw the last one after it was done (ms). */
+export interface SubmitSpread {
+  /** Median and maximum over the instances, from the bench sending its POST to the workflow's first event. */
+  submitToWorkflowMedian: number;
+  submitToWorkflowMax: number;
+  /** From the first completed activity of the last instance to finish its deploy, to `seenAt`. */
+  lastDeployedToSeen: number;
+}
+
+export async function submitSpread(stack: BenchStack, uuids: string[], sentAt: number, seenAt: number): Promise<SubmitSpread> {
+  const firsts: number[] = [];
+  let lastDeployed = 0;
+  for (const events of await historiesOf(stack, uuids)) {
+    firsts.push(ms(events[0]) - sentAt);
+    const done = events.find((event) => event.activityTaskCompletedEventAttributes);
+    if (done) lastDeployed = Math.max(lastDeployed, ms(done));
+  }
+  return {
+    submitToWorkflowMedian: median(firsts),
+    submitToWorkflowMax: Math.max(...firsts),
+    lastDeployedToSeen: seenAt - lastDeployed,
+  };
+}
+
+export async function phaseBreakdown(stack: BenchStack, uuids: string[]): Promise<PhaseBreakdown> {
+  const per: PhaseBreakdown[] = [];
+  for (const events of await historiesOf(stack, uuids)) {
+    const byId = new Map(events.map((event) => [Number(event.eventId), event]));
+    const sum: PhaseBreakdown = {
+      activityScheduleToStart: 0,
+      activityRun: 0,
+      workflowTasks: 0,
+      total: 0,
+      activities: 0,
+      workflowTaskCount: 0,
+    };
+    for (const event of events) {
+      const started = event.activityTaskStartedEventAttributes;
+      if (started) sum.activityScheduleToStart += ms(event) - ms(byId.get(Number(started.scheduledEventId)));
+      const ended = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
+      if (ended) {
+        sum.activityRun += ms(event) - ms(byId.get(Number(ended.startedEventId)));
+        sum.activities += 1;
+      }
+      const completed = event.workflowTaskCompletedEventAttributes;
+      if (completed) {
+        sum.workflowTasks += ms(event) - ms(byId.get(Number(completed.scheduledEventId)));
+        sum.workflowTaskCount += 1;
+      }
+    }
+    sum.total = ms(events[events.length - 1]) - ms(events[0]);
+    per.push(sum);
+  }
+  const key = (k: keyof PhaseBreakdown): number => median(per.map((p) => p[k]));
+  return {
+    activityScheduleToStart: key('activityScheduleToStart'),
+    activityRun: key('activityRun'),
+    workflowTasks: key('workflowTasks'),
+    total: key('total'),
+    activities: key('activities'),
+    workflowTaskCount: key('workflowTaskCount'),
+  };
 }

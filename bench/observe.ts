@@ -3,7 +3,7 @@
  * seconds the CPU used by the LM worker, the Temporal server and dockerd is measured, and compared with the
  * CPU a bare loop uses to inspect the same N containers as often through the Docker API (bench process and
  * dockerd). The same W seconds before any instance exists give the stack's idle CPU.
- * Usage (after npm run build): node dist/bench/observe.js [N=100] [I=5] [W=30]   — or scripts/bench.sh observe
+ * Usage (after npm run build && npm run build:dev): node .build/bench/observe.js [N=100] [I=5] [W=30]   — or scripts/bench.sh observe
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -46,7 +46,11 @@ async function main(): Promise<void> {
   const dockerd = Number(execFileSync('pidof', ['dockerd']).toString().trim().split(' ')[0]);
   const stack = await startBenchStack({ LM_OBSERVE_INTERVAL_S: String(every) }, { workers: false });
   const { lm } = stack;
-  const worker = startWorkerProcess({ TEMPORAL_ADDRESS: stack.server.address, HOST_IP: lm.config.hostIp, LM_WATCH_DOCKER_EVENTS: String(lm.config.watchDockerEvents) });
+  const worker = startWorkerProcess({
+    TEMPORAL_ADDRESS: stack.server.address,
+    HOST_IP: lm.config.hostIp,
+    LM_WATCH_DOCKER_EVENTS: String(lm.config.watchDockerEvents),
+  });
   const lmPids = [worker.process.pid ?? 0, stack.server.process.pid ?? 0, dockerd];
   const uuids: string[] = [];
   try {
@@ -56,7 +60,10 @@ async function main(): Promise<void> {
     for (let done = 0; done < n; done += BATCH) {
       const responses = await Promise.all(
         Array.from({ length: Math.min(BATCH, n - done) }, (_, i) =>
-          lm.api.post('/api/v2/lm/service', { user_id: 'bench-observe', service: { name: `obs-${done + i}`, exec: image, exec_type: 'docker' } }),
+          lm.api.post('/api/v2/lm/service', {
+            user_id: 'bench-observe',
+            service: { name: `obs-${done + i}`, exec: image, exec_type: 'docker' },
+          }),
         ),
       );
       for (const r of responses) {
@@ -95,14 +102,22 @@ async function main(): Promise<void> {
     const direct = dockerdDirect + (used.user + used.system) / 1e6;
 
     const percent = (cpu: number) => `${((cpu / window) * 100).toFixed(1)} % of a core`;
-    console.log(`bench/observe  N=${n} started instances observed every ${every} s, measured over ${window} s (${observed} rounds seen on one instance)`);
+    console.log(
+      `bench/observe  N=${n} started instances observed every ${every} s, measured over ${window} s (${observed} rounds seen on one instance)`,
+    );
     console.log(`  stack idle, no instance (worker + Temporal + dockerd):  ${percent(idle)}`);
-    console.log(`  LM observing N instances (worker + Temporal + dockerd): ${percent(observing)}   (${percent(workerCpu)} + ${percent(temporalCpu)} + ${percent(dockerdCpu)})`);
+    console.log(
+      `  LM observing N instances (worker + Temporal + dockerd): ${percent(observing)}   (${percent(workerCpu)} + ${percent(temporalCpu)} + ${percent(dockerdCpu)})`,
+    );
     console.log(`  bare loop inspecting N containers (bench + dockerd):    ${percent(direct)}`);
-    console.log(`  ratio LM / bare loop:                                    ${(observing / direct).toFixed(2)}x   (net of idle: ${((observing - idle) / direct).toFixed(2)}x)`);
+    console.log(
+      `  ratio LM / bare loop:                                    ${(observing / direct).toFixed(2)}x   (net of idle: ${((observing - idle) / direct).toFixed(2)}x)`,
+    );
     const perInstanceRound = (observing - idle) / (n * (window / every));
     const defaultEvery = loadConfig({}).observeIntervalMs / 1000;
-    console.log(`  per observation: ${(perInstanceRound * 1000).toFixed(2)} ms CPU → 1000 instances at the default ${defaultEvery} s ≈ ${(((perInstanceRound * 1000) / defaultEvery) * 100).toFixed(1)} % of a core`);
+    console.log(
+      `  per observation: ${(perInstanceRound * 1000).toFixed(2)} ms CPU → 1000 instances at the default ${defaultEvery} s ≈ ${(((perInstanceRound * 1000) / defaultEvery) * 100).toFixed(1)} % of a core`,
+    );
     if (observed === 0) throw new Error('no observation happened during the window: the benchmark measured nothing');
   } finally {
     await removeContainersOf(uuids);

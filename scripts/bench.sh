@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark of bench/ (default: deploy) on a real Docker engine and a Temporal dev server it starts.
-#   scripts/bench.sh deploy [N] [rounds] · memory [N] · api-latency [C] [D] · observe [N] [I] [W]
+#   scripts/bench.sh deploy [Ns=1,20,100] [rounds] · memory [levels=0,1000,5000] [interval s] · api-latency [N] [D] [C] [stores] · observe [N] [I] [W] · multi-agent [N] [rounds]· terminate-all [N=1000] [batch]
 set -euo pipefail
 source "$(dirname "$0")/lib/provision.sh"
 trap lm_cleanup EXIT
@@ -12,4 +12,13 @@ lm_ensure_packages busybox-static
 lm_ensure_docker
 lm_ensure_temporal_cli
 lm_ensure_build
-node "$LM_ROOT/dist/bench/$name.js" "$@"
+(cd "$LM_ROOT" && npm run --silent build:dev) || lm_die "build of the benchmarks failed (npm run build:dev)"
+# Its extra agents' private engines get bridges of their own.
+[ "$name" != multi-agent ] || lm_ensure_packages iproute2
+if [ "$name" = api-latency ]; then
+  # Load from its own process; the read model on SQLite, then on a real PostgreSQL (its defaults: fsync on).
+  lm_ensure_packages wrk
+  lm_start_test_postgres postgres-bench
+  export LM_BENCH_DATABASE_URL="$LM_TEST_DATABASE_URL"
+fi
+node "$LM_ROOT/.build/bench/$name.js" "$@"

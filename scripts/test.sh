@@ -1,14 +1,26 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: unit, workflow (real Temporal), integration and
-# end-to-end (real Docker). Arguments go to jest (e.g. a path to run one suite).
+# end-to-end (real Docker, real PostgreSQL for the read model), then the API fuzz (scripts/fuzz-api.sh).
+# Arguments go to jest (e.g. a path to run one suite), and then only jest runs.
 set -euo pipefail
 source "$(dirname "$0")/lib/provision.sh"
 trap lm_cleanup EXIT
 trap 'exit 130' INT TERM
 
-lm_ensure_packages busybox-static ca-certificates curl
+# chromium: the browser tests (Swagger UI, Temporal Web UI) drive Debian's headless Chromium.
+# iproute2: the multi-agent tier's private Docker engines get bridges of their own.
+lm_ensure_packages busybox-static ca-certificates curl bsdutils chromium iproute2
 lm_ensure_docker
 lm_ensure_temporal_cli
 lm_ensure_build
+# The read-model suites run on SQLite and on a real PostgreSQL (fsync off: a throwaway cluster).
+LM_PG_FSYNC=off lm_start_test_postgres postgres-test
 cd "$LM_ROOT"
+lm_log "linting (eslint, type-aware)"
+npm run --silent lint || lm_die "lint failed: fix what eslint says above (npm run lint)"
+lm_log "checking the format (prettier)"
+npm run --silent format:check >/dev/null || { npx prettier --list-different . >&2; lm_die "files not formatted as .prettierrc says: npm run format, then commit"; }
 npx jest --runInBand "$@"
+if [ $# -eq 0 ]; then
+  "$LM_ROOT/scripts/fuzz-api.sh" || lm_die "the API fuzz failed: the schemathesis output above names each failure and how to reproduce it (scripts/fuzz-api.sh runs it alone)"
+fi

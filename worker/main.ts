@@ -1,13 +1,40 @@
-/** LM worker process: connects to Temporal, registers search attributes, runs both workers until a signal. */
+/**
+ * LM worker process: connects to Temporal, registers search attributes, runs its workers until a signal.
+ * In the `agent` role (scripts/start.sh agent) it joins an existing cluster: it refuses to start when the cluster
+ * does not answer or another machine already serves this agent's queue, instead of waiting or competing.
+ */
 import { Connection } from '@temporalio/client';
 import { NativeConnection, Runtime } from '@temporalio/worker';
-import { ConfigError, loadConfig } from '../common/config';
-import { createLogger } from '../common/logger';
+import { ConfigError, loadConfig, type LmConfig } from '../common/config';
+import { createLogger, type Logger } from '../common/logger';
+import { describeReadModel } from '../common/read-model/open-read-model';
 import { ensureSearchAttributes } from '../common/search-attribute-registration';
 import { retryUntilConnected } from '../common/wait-for-temporal';
-import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
+import { agentPresenceTaskQueue, agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
+import { otherMachineOnQueue, queueTakenMessage } from './agent-registration';
 import { createWorkers } from './create-workers';
 import { temporalLogger } from './temporal-logger';
+
+/** How long the agent role waits for the cluster to answer before it gives up. */
+const JOIN_TIMEOUT_MS = 10_000;
+
+/** A refusal to start, told to the user as is. */
+class JoinRefused extends Error {}
+
+async function connectClient(config: LmConfig, logger: Logger): Promise<Connection> {
+  const { address } = config.temporal;
+  if (config.role === 'full') return retryUntilConnected(() => Connection.connect({ address }), address, logger);
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: JOIN_TIMEOUT_MS });
+    await connection.withDeadline(Date.now() + JOIN_TIMEOUT_MS, () => connection.workflowService.getSystemInfo({}));
+    return connection;
+  } catch (err) {
+    throw new JoinRefused(
+      `cannot join the cluster: Temporal does not answer at ${address} (TEMPORAL_ADDRESS): ${err instanceof Error ? err.message : String(err)}. ` +
+        'Start the leader first (scripts/start.sh there, with LM_BIND_ADDRESS set so other machines reach it) or fix TEMPORAL_ADDRESS.',
+    );
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -19,23 +46,42 @@ async function main(): Promise<void> {
     ...(config.metricsAddress === null ? {} : { telemetryOptions: { metrics: { prometheus: { bindAddress: config.metricsAddress } } } }),
   });
   const { address, namespace } = config.temporal;
+  // The Runtime turns these signals into a worker shutdown, which means nothing until the workers exist.
+  const stopBeforeWorkers = () => process.exit(0);
+  process.once('SIGINT', stopBeforeWorkers);
+  process.once('SIGTERM', stopBeforeWorkers);
 
-  const client = await retryUntilConnected(() => Connection.connect({ address }), address, logger);
-  const added = await ensureSearchAttributes(client, namespace);
-  if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  const client = await connectClient(config, logger);
+  try {
+    const added = await ensureSearchAttributes(client, namespace);
+    if (added.length > 0) logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    // An agent may lack the operator rights; its cluster's full LM registers them.
+    if (config.role === 'full') throw err;
+    logger.warn({ err: String(err) }, "could not register the search attributes; the cluster's full LM does");
+  }
+  const holder = await otherMachineOnQueue(client, config);
   await client.close();
+  if (holder !== null) throw new JoinRefused(queueTakenMessage(config, holder));
 
   const connection = await retryUntilConnected(() => NativeConnection.connect({ address }), address, logger);
   try {
-    const { workflowWorker, agentWorker, watcher } = await createWorkers(connection, config, logger);
-    logger.info(
-      { address, namespace, queues: [WORKFLOW_TASK_QUEUE, agentTaskQueue(config.hostIp)], mode: config.mode },
-      'LM worker running',
-    );
+    const { all, watcher, sweep, readModel } = await createWorkers(connection, config, logger);
+    process.off('SIGINT', stopBeforeWorkers);
+    process.off('SIGTERM', stopBeforeWorkers);
+    const queues = [
+      ...(config.role === 'full' ? [WORKFLOW_TASK_QUEUE] : []),
+      agentTaskQueue(config.hostIp),
+      agentPresenceTaskQueue(config.hostIp),
+    ];
+    const projectsInto = readModel === null ? {} : { readModel: describeReadModel(config.readModel) };
+    logger.info({ address, namespace, role: config.role, queues, mode: config.mode, ...projectsInto }, 'LM worker running');
     try {
-      await Promise.all([workflowWorker.run(), agentWorker.run()]);
+      await Promise.all(all.map((worker) => worker.run()));
     } finally {
       watcher?.stop();
+      sweep.stop();
+      await readModel?.close();
     }
   } finally {
     await connection.close();
@@ -43,7 +89,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  if (err instanceof ConfigError) console.error(err.message);
+  if (err instanceof ConfigError || err instanceof JoinRefused) console.error(err.message);
   else console.error(err);
   process.exit(1);
 });

@@ -4,14 +4,19 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { CompssActivities } from '../activities/compss/compss-activities';
+import { COMPSS_JOB_START, COMPSS_JOB_START_ONCE, onAgentQueue } from './activity-options';
 import { describeFailure } from './failure-text';
 import type { InstanceContext } from './instance-context';
 import type { StartJobResult } from './messages';
 import type { StartJobRequest } from './model/compss-job';
-import { FailureType, NON_RETRYABLE_FAILURES } from './model/failures';
+import { FailureType } from './model/failures';
 import { agentLabel } from './model/instance';
 import { startJobRefusal } from './model/operations';
 import { agentTaskQueue } from './model/task-queues';
+import { sendOnce } from './mf2c/send-once';
+
+/** Marks the histories whose start-job is sent once (before: retried by Temporal, so a lost worker could start it twice). */
+export const START_JOB_SENT_ONCE = 'start-job-sent-once';
 
 /** Why a job cannot start now, or null. */
 export function jobRefusal(ctx: InstanceContext): string | null {
@@ -30,6 +35,18 @@ function masterIndex(ctx: InstanceContext): number {
   return promoted;
 }
 
+/** The application id, or the reason it is not known: a start-job that may have started is never sent again. */
+async function sentOnce(send: () => Promise<string>, queue: string): Promise<string> {
+  // A queue nobody serves is tried again, but not for long: the agent's LM is away.
+  const result = await sendOnce(send, 3, queue);
+  if (result.kind === 'ok') return result.value;
+  const why =
+    result.kind === 'unknown'
+      ? `${result.message}; not sent again: the application may have started, see the COMPSs agent`
+      : result.message;
+  throw wf.ApplicationFailure.create({ type: FailureType.PeerRejected, message: why, nonRetryable: true });
+}
+
 export async function startCompssJob(ctx: InstanceContext, job: StartJobRequest): Promise<StartJobResult> {
   const { inst, input } = ctx;
   const refusal = jobRefusal(ctx);
@@ -40,22 +57,27 @@ export async function startCompssJob(ctx: InstanceContext, job: StartJobRequest)
   const index = masterIndex(ctx);
   const master = inst.agents[index];
   const resources = inst.agents.filter((a) => a.status === 'started').map((a) => ({ ip: a.url, port: a.ports[0] }));
-  const compss = wf.proxyActivities<CompssActivities>({
-    taskQueue: agentTaskQueue(master.url),
-    startToCloseTimeout: '2 minutes',
-    scheduleToStartTimeout: input.settings.agentTimeoutMs,
-    retry: { initialInterval: '1 second', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE_FAILURES },
-    summary: `start-job ${job.className}.${job.methodName} on ${master.url}`,
-  });
+  const once = wf.patched(START_JOB_SENT_ONCE);
+  const compss = wf.proxyActivities<CompssActivities>(
+    onAgentQueue(
+      once ? COMPSS_JOB_START_ONCE : COMPSS_JOB_START,
+      master.url,
+      input.settings.agentTimeoutMs,
+      `start-job ${job.className}.${job.methodName} on ${master.url}`,
+    ),
+  );
+  const call = { instanceUuid: input.uuid, master: { ip: master.url, port: master.ports[0] }, resources, job };
   try {
-    const appId = await compss.startCompssApplication({
-      instanceUuid: input.uuid,
-      master: { ip: master.url, port: master.ports[0] },
-      resources,
-      job,
-    });
+    const appId = once
+      ? await sentOnce(() => compss.startCompssApplication(call), agentTaskQueue(master.url))
+      : await compss.startCompssApplication(call);
     master.compss_app_id = appId;
-    ctx.record('start-job', 'ok', `COMPSs application ${appId} started (${job.className}.${job.methodName}, ${resources.length} resource(s))`, agentLabel(master, index));
+    ctx.record(
+      'start-job',
+      'ok',
+      `COMPSs application ${appId} started (${job.className}.${job.methodName}, ${resources.length} resource(s))`,
+      agentLabel(master, index),
+    );
     ctx.publish();
     return { compss_app_id: appId, instance: inst };
   } catch (err) {

@@ -2,3 +2,4 @@
 export { serviceInstanceWorkflow } from './service-instance.workflow';
 export { agentOperationWorkflow } from './agent-operation.workflow';
 export { submissionClaimWorkflow } from './submission-claim.workflow';
+export { agentPresenceWorkflow } from './agent-presence.workflow';

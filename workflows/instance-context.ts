@@ -11,6 +11,13 @@ export interface InstanceContext {
   /** Search attributes, memo, and (mF2C) the CIMI mirror. */
   publish(): void;
   peerState(): PeerState;
+  /**
+   * A runtime step (`key`: step and agent) failed and is retried in `nextDelayMs`: the Web UI's details say so
+   * at once, the timeline at most once a minute per step.
+   */
+  showRetry(key: string, step: string, agent: string, message: string, nextDelayMs: number): void;
+  /** The step `key` is no longer retrying (it succeeded, failed for good, or was cancelled). */
+  clearRetry(key: string): void;
 }
 
 /** True while some agent runs: what UM's `apps_running` and the SLA agreement follow. */

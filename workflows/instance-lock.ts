@@ -1,15 +1,18 @@
 /**
  * One thing at a time changes an instance's agents: an operation, a job, a notification's reaction or an
  * observation's result. Plain workflow state (no timers, no commands), so holding it adds nothing to history.
+ * What holds it may run in a cancellation scope that `preempt` cancels: a terminate does not wait behind a
+ * deploy whose image pull hangs, or a start retrying an unreachable runtime.
  */
 import * as wf from '@temporalio/workflow';
 import type { InstanceOperation } from './model/operations';
 
-export type Holder = InstanceOperation | 'deploy' | 'start-job' | 'scale' | 'um-warning' | 'observe';
+export type Holder = InstanceOperation | 'deploy' | 'start-job' | 'scale' | 'um-warning' | 'observe' | 'agent-presence';
 
 export class InstanceLock {
   private current: Holder | null = null;
   private takenCount = 0;
+  private scope: wf.CancellationScope | null = null;
 
   /** Who holds the instance, or null. */
   get holder(): Holder | null {
@@ -49,5 +52,28 @@ export class InstanceLock {
     } finally {
       this.release();
     }
+  }
+
+  /** The same, with `work` in a scope `preempt` cancels; the instance is freed once `work` has unwound. */
+  holdCancellable<T>(holder: Holder, work: () => Promise<T>): Promise<T> {
+    return this.hold(holder, () => this.cancellable(work));
+  }
+
+  /** Runs `work` (of the current holder) in a scope `preempt` cancels. */
+  async cancellable<T>(work: () => Promise<T>): Promise<T> {
+    const scope = new wf.CancellationScope();
+    this.scope = scope;
+    try {
+      return await scope.run(work);
+    } finally {
+      if (this.scope === scope) this.scope = null;
+    }
+  }
+
+  /** Cancels what holds the instance, when it can be cancelled; true if it was. */
+  preempt(): boolean {
+    if (this.scope === null) return false;
+    this.scope.cancel();
+    return true;
   }
 }

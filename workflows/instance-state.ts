@@ -1,11 +1,13 @@
 /** Pure helpers that build and change the workflow's state; no Temporal API, so they are unit-tested directly. */
 import { instanceIdOf, workloadName, type AgentEntry, type TimelineEntry, type TimelinePage } from './model/instance';
-import type { InstanceState, ServiceInstanceInput } from './model/input';
+import type { InstanceState, RecentUpdate, ServiceInstanceInput } from './model/input';
 import type { Service } from './model/service';
 
 /** Timeline entries kept in the state; older ones are counted, not kept (the history keeps them all). */
 export const TIMELINE_LIMIT = 500;
 const SEEN_NOTIFICATIONS_LIMIT = 200;
+/** Update ids remembered across runs: enough for a client's retries, small enough to carry over. */
+export const RECENT_UPDATES_LIMIT = 16;
 
 export function newAgentEntry(uuid: string, url: string, index: number, service: Service): AgentEntry {
   return {
@@ -79,4 +81,30 @@ export function rememberNotification(state: InstanceState, key: string): boolean
 /** The notification is handled: an identical one arriving later is handled again. */
 export function forgetNotification(state: InstanceState, key: string): void {
   state.seenNotifications = state.seenNotifications.filter((seen) => seen !== key);
+}
+
+export function rememberDeployAttempt(state: InstanceState, name: string): void {
+  const attempted = (state.deployAttempted ??= []);
+  if (!attempted.includes(name)) attempted.push(name);
+}
+
+export function forgetDeployAttempt(state: InstanceState, name: string): void {
+  if (state.deployAttempted === undefined) return;
+  state.deployAttempted = state.deployAttempted.filter((attempted) => attempted !== name);
+}
+
+export function wasDeployAttempted(state: InstanceState, name: string): boolean {
+  return state.deployAttempted?.includes(name) ?? false;
+}
+
+/** The answer given to update `id` of `operation`, if it is one of the recent ones. */
+export function recallUpdate(state: InstanceState, id: string, operation: string): RecentUpdate | null {
+  return state.recentUpdates?.find((update) => update.id === id && update.operation === operation) ?? null;
+}
+
+/** Keeps how update `update.id` ended (a copy: the instance changes later), dropping the oldest past the limit. */
+export function rememberUpdate(state: InstanceState, update: RecentUpdate): void {
+  const recent = (state.recentUpdates ??= []).filter((kept) => kept.id !== update.id);
+  recent.push(JSON.parse(JSON.stringify(update)) as RecentUpdate);
+  state.recentUpdates = recent.slice(-RECENT_UPDATES_LIMIT);
 }

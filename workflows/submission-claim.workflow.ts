@@ -30,6 +30,8 @@ export async function submissionClaimWorkflow(): Promise<string> {
   throw wf.ApplicationFailure.create({
     type: FailureType.PeerRejected,
     nonRetryable: true,
-    message: settled ? `the submit with this Idempotency-Key failed: ${abandoned}` : 'the submit with this Idempotency-Key did not finish in time',
+    message: settled
+      ? `the submit with this Idempotency-Key failed: ${abandoned}`
+      : 'the submit with this Idempotency-Key did not finish in time',
   });
 }

@@ -5,7 +5,10 @@
  */
 import type { AgentEntry, ServiceInstance } from '../../workflows/model/instance';
 
-export type CimiAgent = Pick<AgentEntry, 'url' | 'device_id' | 'app_type' | 'ports' | 'container_id' | 'compss_app_id' | 'allow' | 'master_compss' | 'agent_param'> & {
+export type CimiAgent = Pick<
+  AgentEntry,
+  'url' | 'device_id' | 'app_type' | 'ports' | 'container_id' | 'compss_app_id' | 'allow' | 'master_compss' | 'agent_param'
+> & {
   status: string;
 };
 

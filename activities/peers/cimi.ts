@@ -11,6 +11,7 @@ import { failure } from '../failures';
 import { answerText, callPeer, notConfigured, type PeerResponse } from './http-peer';
 
 const PEER = 'CIMI';
+const IPV4 = /\b(?:\d{1,3}\.){3}\d{1,3}\b/g;
 type Json = Record<string, unknown>;
 
 function isJson(value: unknown): value is Json {
@@ -34,7 +35,11 @@ export class CimiClient {
     private readonly timeoutMs: number,
   ) {}
 
-  private call(method: 'get' | 'post' | 'put' | 'delete', path: string, options: { body?: unknown; params?: Record<string, string>; accept?: number[] } = {}): Promise<PeerResponse> {
+  private call(
+    method: 'get' | 'post' | 'put' | 'delete',
+    path: string,
+    options: { body?: unknown; params?: Record<string, string>; accept?: number[] } = {},
+  ): Promise<PeerResponse> {
     const query = options.params ? `?${new URLSearchParams(options.params).toString()}` : '';
     return callPeer({
       peer: PEER,
@@ -65,6 +70,32 @@ export class CimiClient {
       deviceIp: text(agent.device_ip) ?? '',
       leaderIp: text(agent.leader_ip),
     };
+  }
+
+  /**
+   * The IPs of the agents this agent's CIMI knows: its leader, backup and children (agent resource) and the
+   * addresses every device reports (device-dynamic `ethernetAddress` / `wifiAddress`, whatever their format).
+   */
+  async knownAgentAddresses(): Promise<string[]> {
+    const addresses = new Set<string>();
+    const add = (value: unknown): void => {
+      const found =
+        typeof value === 'string'
+          ? value.match(IPV4)
+          : Array.isArray(value)
+            ? value.flatMap((v) => (typeof v === 'string' ? (v.match(IPV4) ?? []) : []))
+            : null;
+      for (const ip of found ?? []) addresses.add(ip);
+    };
+    const agent = await this.first('agent', 'agents');
+    if (agent !== null) for (const key of ['leader_ip', 'backup_ip', 'childrenIPs']) add(agent[key]);
+    const data = await this.call('get', 'device-dynamic').then(
+      (response) => response.data,
+      () => null,
+    );
+    const dynamics = isJson(data) && Array.isArray(data.deviceDynamics) ? data.deviceDynamics : [];
+    for (const entry of dynamics) if (isJson(entry)) for (const key of ['ethernetAddress', 'wifiAddress']) add(entry[key]);
+    return [...addresses];
   }
 
   /** The service, or null when CIMI does not know it (404, or a 200 without `id` as the original reads it). */

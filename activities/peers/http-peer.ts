@@ -28,6 +28,9 @@ export interface PeerResponse {
   data: unknown;
 }
 
+/** A peer's answer beyond this is refused: no peer of the LM answers anything near it. */
+export const MAX_PEER_RESPONSE_BYTES = 4 * 1024 * 1024;
+
 /** Errors raised before a byte of the request left: the peer cannot have applied it. */
 const NOT_SENT_CODES = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL'];
 
@@ -45,6 +48,11 @@ export async function callPeer(request: PeerRequest): Promise<PeerResponse> {
       data: request.body,
       headers: request.headers,
       timeout: request.timeoutMs,
+      // `timeout` bounds each wait for the socket; the signal bounds the whole call, however slowly it drips.
+      signal: AbortSignal.timeout(request.timeoutMs),
+      maxContentLength: MAX_PEER_RESPONSE_BYTES,
+      maxBodyLength: MAX_PEER_RESPONSE_BYTES,
+      proxy: false,
       validateStatus: () => true,
     });
     const { status, data } = response;

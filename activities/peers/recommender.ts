@@ -17,9 +17,20 @@ const RESOURCES = ['cpu', 'memory', 'disk', 'network'] as const;
  */
 const SORT_ORDERS: ReadonlyArray<readonly string[]> = [
   [],
-  ['cpu'], ['memory'], ['disk'], ['network'],
-  ['cpu', 'memory'], ['cpu', 'disk'], ['cpu', 'network'], ['memory', 'disk'], ['memory', 'network'], ['disk', 'network'],
-  ['cpu', 'memory', 'disk'], ['cpu', 'memory', 'network'], ['cpu', 'disk', 'network'], ['memory', 'disk', 'network'],
+  ['cpu'],
+  ['memory'],
+  ['disk'],
+  ['network'],
+  ['cpu', 'memory'],
+  ['cpu', 'disk'],
+  ['cpu', 'network'],
+  ['memory', 'disk'],
+  ['memory', 'network'],
+  ['disk', 'network'],
+  ['cpu', 'memory', 'disk'],
+  ['cpu', 'memory', 'network'],
+  ['cpu', 'disk', 'network'],
+  ['memory', 'disk', 'network'],
   [...RESOURCES],
 ];
 

@@ -14,7 +14,13 @@ export function createServiceManagerActivities(config: LmConfig) {
     /** The SM reads the instance from CIMI: the workflow mirrors it (with the agents' device ids) first. */
     async checkQos(instanceId: string): Promise<QosAnswer> {
       if (base === null) throw notConfigured(PEER, 'URL_AC_SERVICE_MNGMT');
-      const { data } = await callPeer({ peer: PEER, method: 'get', url: `${base}/${instanceId}`, timeoutMs: config.httpTimeoutMs, idempotent: true });
+      const { data } = await callPeer({
+        peer: PEER,
+        method: 'get',
+        url: `${base}/${instanceId}`,
+        timeoutMs: config.httpTimeoutMs,
+        idempotent: true,
+      });
       const body = typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : {};
       const instance = body['service-instance'];
       const agents = typeof instance === 'object' && instance !== null ? (instance as { agents?: unknown }).agents : undefined;

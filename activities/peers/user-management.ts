@@ -39,18 +39,36 @@ export class UserManagementClient {
 
   /** The user of this device (the profile's owner), or null when UM has no profile. */
   async currentUser(): Promise<string | null> {
-    const { data } = await callPeer({ peer: PEER, method: 'get', url: `${this.base}/current/user`, timeoutMs: this.timeoutMs, idempotent: true });
+    const { data } = await callPeer({
+      peer: PEER,
+      method: 'get',
+      url: `${this.base}/current/user`,
+      timeoutMs: this.timeoutMs,
+      idempotent: true,
+    });
     const id = asJson(data).user_id;
     return typeof id === 'string' && id.trim() !== '' ? id : null;
   }
 
   async userProfile(): Promise<unknown> {
-    const { data } = await callPeer({ peer: PEER, method: 'get', url: `${this.base}/user-profile`, timeoutMs: this.timeoutMs, idempotent: true });
+    const { data } = await callPeer({
+      peer: PEER,
+      method: 'get',
+      url: `${this.base}/user-profile`,
+      timeoutMs: this.timeoutMs,
+      idempotent: true,
+    });
     return asJson(data).user_profile ?? null;
   }
 
   async sharingModel(): Promise<unknown> {
-    const { data } = await callPeer({ peer: PEER, method: 'get', url: `${this.base}/sharing-model`, timeoutMs: this.timeoutMs, idempotent: true });
+    const { data } = await callPeer({
+      peer: PEER,
+      method: 'get',
+      url: `${this.base}/sharing-model`,
+      timeoutMs: this.timeoutMs,
+      idempotent: true,
+    });
     return asJson(data).sharing_model ?? null;
   }
 

@@ -1,4 +1,5 @@
-/** Bounded polling for runtimes that converge on their own (swarm tasks, Kubernetes rollouts). */
+/** Bounded polling for runtimes that converge on their own (swarm tasks, stacks, Kubernetes rollouts). */
+import { abortableSleep, NEVER_ABORTED, throwIfAborted } from './cancellation';
 
 export type PollStep<T> = { done: true; value: T } | { done: false; seen: string };
 
@@ -7,22 +8,28 @@ export type PollOutcome<T> = { settled: true; value: T } | { settled: false; las
 export interface PollOptions {
   timeoutMs: number;
   everyMs: number;
+  /** The activity's cancellation: polling stops at once, with its reason. */
+  signal?: AbortSignal;
 }
 
 /**
  * Calls `check` until it reports done or `timeoutMs` has passed; the caller words the timeout from what was
  * last seen. An exception from `check` (an already classified failure) ends the polling at once.
  */
-export async function pollUntil<T>(check: () => Promise<PollStep<T>>, { timeoutMs, everyMs }: PollOptions): Promise<PollOutcome<T>> {
+export async function pollUntil<T>(
+  check: () => Promise<PollStep<T>>,
+  { timeoutMs, everyMs, signal = NEVER_ABORTED }: PollOptions,
+): Promise<PollOutcome<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    throwIfAborted(signal);
     const step = await check();
     if (step.done) return { settled: true, value: step.value };
     if (Date.now() >= deadline) return { settled: false, lastSeen: step.seen };
-    await sleep(Math.min(everyMs, Math.max(0, deadline - Date.now())));
+    await abortableSleep(Math.min(everyMs, Math.max(0, deadline - Date.now())), signal);
   }
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return abortableSleep(ms, signal);
 }

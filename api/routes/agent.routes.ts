@@ -54,7 +54,7 @@ export function agentRoutes(routes: RouteBuilder, context: ApiContext & { peers:
       summary: "This LM's configuration (mode, version, peer URLs)",
       tag: 'agent',
       access: 'client',
-      responses: { 200: { description: 'The configuration, in the original\'s shape', schema: AgentConfigResponse } },
+      responses: { 200: { description: "The configuration, in the original's shape", schema: AgentConfigResponse } },
     },
     async (_input, res) => {
       const agent = await peers.cimi?.agentInfo().catch(() => null);
@@ -104,9 +104,16 @@ export function agentRoutes(routes: RouteBuilder, context: ApiContext & { peers:
         ({ userProfile, sharingModel } = await askPeer('reading the user profile from CIMI', () => cimi.agentUserManagement()));
       } else {
         const client = um();
-        [userProfile, sharingModel] = await askPeer('reading the user profile from User Management', () => Promise.all([client.userProfile(), client.sharingModel()]));
+        [userProfile, sharingModel] = await askPeer('reading the user profile from User Management', () =>
+          Promise.all([client.userProfile(), client.sharingModel()]),
+        );
       }
-      res.json({ 'device-id': 'not-defined', 'user-id': 'not-defined', 'user-profile': userProfile ?? null, 'sharing-model': sharingModel ?? null });
+      res.json({
+        'device-id': 'not-defined',
+        'user-id': 'not-defined',
+        'user-profile': userProfile ?? null,
+        'sharing-model': sharingModel ?? null,
+      });
     },
   );
 
@@ -136,7 +143,12 @@ export function agentRoutes(routes: RouteBuilder, context: ApiContext & { peers:
       summary: "Whether this agent's Docker engine is a swarm manager (other LMs ask it for docker-swarm services)",
       tag: 'agent',
       access: 'internal',
-      responses: { 200: { description: '"docker swarm supported", "docker swarm not supported" or "docker client error: …"', schema: CheckSwarmResponse } },
+      responses: {
+        200: {
+          description: '"docker swarm supported", "docker swarm not supported" or "docker client error: …"',
+          schema: CheckSwarmResponse,
+        },
+      },
     },
     async (_input, res) => {
       const swarm = await swarmSupport(docker, config.docker.socket, config.hostIp);
@@ -150,7 +162,7 @@ export function agentRoutes(routes: RouteBuilder, context: ApiContext & { peers:
       paths: ['/api/v2/lm/isumalive'],
       summary: 'Container healthcheck: does the local User Management answer /check?',
       tag: 'agent',
-      access: 'public',
+      access: 'client',
       responses: {
         200: { description: 'User Management answers', schema: AliveResponse },
         503: { description: 'It does not (the original answered 500)' },

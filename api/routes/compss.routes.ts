@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { notImplemented } from '../api-error';
 import type { ApiContext } from '../api-context';
+import { scopedUpdateId } from '../idempotency-keys';
 import type { RouteBuilder } from '../route-builder';
 import { okEnvelope } from '../schemas/envelope.schema';
 import { ServiceInstanceSchema } from '../schemas/instance.schema';
@@ -16,7 +17,7 @@ export const StartJobResponse = okEnvelope('StartJobResponse', {
 });
 
 /** Shared with `PUT …/<uuid>` and operation start-job. */
-export async function startJob({ gateway }: ApiContext, uuid: string, body: StartJobBody, idempotencyKey?: string) {
+export async function startJob({ gateway }: ApiContext, uuid: string, body: StartJobBody, idempotencyKey: string | null) {
   if (body.operation !== 'start-job') {
     throw notImplemented(`operation "${body.operation}" is not defined here: use "start-job"`);
   }
@@ -24,9 +25,16 @@ export async function startJob({ gateway }: ApiContext, uuid: string, body: Star
   const result = await gateway.startJob(
     uuid,
     { ceiClass: job.ceiClass, className: job.className, hasResult: job.hasResult, methodName: job.methodName, parameters: job.parameters },
-    idempotencyKey,
+    scopedUpdateId('start-job', idempotencyKey),
   );
-  return { error: false, message: 'Start job', service_id: uuid, res: true, compss_app_id: result.compss_app_id, service_instance: result.instance };
+  return {
+    error: false,
+    message: 'Start job',
+    service_id: uuid,
+    res: true,
+    compss_app_id: result.compss_app_id,
+    service_instance: result.instance,
+  };
 }
 
 export function compssRoutes(routes: RouteBuilder, context: ApiContext): void {
@@ -44,12 +52,14 @@ export function compssRoutes(routes: RouteBuilder, context: ApiContext): void {
         400: { description: 'A parameter is missing or invalid (parameters must be balanced XML)' },
         404: { description: 'Unknown instance' },
         409: { description: 'Not a COMPSs instance, or no agent is started' },
+        422: { description: 'The Idempotency-Key was already used for another start-job' },
         501: { description: 'operation is not "start-job"' },
         502: { description: 'The COMPSs agent refused or failed the job' },
       },
     },
     async ({ params, body, req }, res) => {
-      res.json(await startJob(context, uuidParam(params.id), body, req.header('Idempotency-Key')));
+      const uuid = uuidParam(params.id);
+      res.json(await startJob(context, uuid, body, await context.idempotency.admit(req, 'start-job')));
     },
   );
 }

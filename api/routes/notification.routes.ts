@@ -7,26 +7,31 @@
 import { z } from 'zod';
 import { toPythonLiteral } from '../../common/python-literal';
 import { NOTIFICATION_TYPES, type NotificationType } from '../../workflows/messages';
-import { instanceIdOf, uuidOf } from '../../workflows/model/instance';
-import { badRequest, notImplemented } from '../api-error';
+import { INSTANCE_ID_PREFIX, instanceIdOf, uuidOf } from '../../workflows/model/instance';
+import { ApiError, badRequest, notImplemented } from '../api-error';
 import type { ApiContext } from '../api-context';
+import { ClientLimit, forEachBounded } from '../client-limits';
 import type { PeerClients } from '../peer-clients';
 import { notificationKey } from '../notification-key';
 import type { RouteBuilder } from '../route-builder';
+import { UUID_SOURCE } from '../schemas/document-patterns';
 import { okEnvelope } from '../schemas/envelope.schema';
 import { uuidParam } from './instance-paths';
 
+/** Signals one um_warning sends at once. */
+const FAN_OUT_CONCURRENCY = 8;
+const RETRY_AFTER_S = 5;
+
 const MISSING = `parameter not found: type / data; send {"type": "${NOTIFICATION_TYPES.join('" | "')}", "data": {…}}`;
 
-const NotificationBody = z
-  .looseObject({
-    type: z.string({ error: MISSING }).meta({ example: 'qos_enforcement' }),
-    data: z.record(z.string(), z.unknown(), { error: MISSING }).meta({ example: { service_instance_id: 'service-instance/2f6d…', num_agents: 2 } }),
-  })
-  .meta({ id: 'Notification' });
+/** An instance as notifications name it: `service-instance/<uuid>` or the bare <uuid>. */
+const INSTANCE_ID = new RegExp(`^(?:${INSTANCE_ID_PREFIX})?${UUID_SOURCE}$`);
+const NOT_AN_INSTANCE = 'service_instance_id must be service-instance/<uuid>';
 
 const QosData = z.looseObject({
-  service_instance_id: z.string({ error: 'parameter num_agents / service_instance_id not found in qos notification' }).min(1),
+  service_instance_id: z
+    .string({ error: 'parameter num_agents / service_instance_id not found in qos notification' })
+    .regex(INSTANCE_ID, NOT_AN_INSTANCE),
   num_agents: z
     .int({ error: 'parameter num_agents / service_instance_id not found in qos notification (num_agents is an integer)' })
     .min(1, 'num_agents must be at least 1')
@@ -36,6 +41,48 @@ const QosData = z.looseObject({
 const UmWarningData = z.looseObject({
   user_id: z.string({ error: 'um_warning data needs user_id: whose instances to act on' }).min(1),
 });
+
+/** sla_notification: any data; a `service_instance_id` that is text names the instance whose timeline records it. */
+const SlaData = z.looseObject({
+  service_instance_id: z
+    .union([
+      z.string().regex(INSTANCE_ID, NOT_AN_INSTANCE),
+      z
+        .unknown()
+        .refine((value) => typeof value !== 'string')
+        .meta({ not: { type: 'string' } }),
+    ])
+    .optional(),
+});
+
+const DATA_OF_TYPE = { qos_enforcement: QosData, um_warning: UmWarningData, sla_notification: SlaData } satisfies Record<
+  NotificationType,
+  z.ZodType
+>;
+
+/** What each type needs of `data`, checked by its handler, as the OpenAPI document states it. */
+const DATA_RULE = {
+  anyOf: [
+    ...NOTIFICATION_TYPES.map((type) => ({
+      properties: {
+        type: { enum: [type] },
+        data: z.toJSONSchema(DATA_OF_TYPE[type], { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' }),
+      },
+    })),
+    { properties: { type: { not: { enum: [...NOTIFICATION_TYPES] } } } },
+  ],
+};
+
+const NotificationBody = z
+  .looseObject({
+    type: z
+      .string({ error: MISSING })
+      .meta({ example: 'qos_enforcement', description: `${NOTIFICATION_TYPES.join(', ')}; any other is a 501` }),
+    data: z
+      .record(z.string(), z.unknown(), { error: MISSING })
+      .meta({ example: { service_instance_id: 'service-instance/2f6d0a1e-5c8b-4d53-9b8e-1f1d1c0e4a77', num_agents: 2 } }),
+  })
+  .meta({ id: 'Notification', ...DATA_RULE });
 
 const NotificationResponse = okEnvelope('NotificationResponse', {
   notification: z.string().optional().meta({ description: 'The data, as a Python literal (like the original)' }),
@@ -59,7 +106,13 @@ async function myIp(context: ApiContext & { peers: PeerClients }): Promise<strin
 }
 
 export function notificationRoutes(routes: RouteBuilder, context: ApiContext & { peers: PeerClients }): void {
-  const { gateway } = context;
+  const { gateway, reads } = context;
+  const inFlight = new ClientLimit(
+    'notifications',
+    'LM_MAX_NOTIFICATIONS_PER_CLIENT',
+    context.config.limits.notificationsPerClient,
+    RETRY_AFTER_S,
+  );
 
   async function qosEnforcement(data: Record<string, unknown>) {
     const qos = parseOr400(QosData, data);
@@ -70,7 +123,11 @@ export function notificationRoutes(routes: RouteBuilder, context: ApiContext & {
     // Sent either way: the instance merges a duplicate itself, and records that it did.
     await gateway.notify(uuid, { type: 'qos_enforcement', key, data: { ...qos } });
     if (merged) {
-      return { error: false, message: `QoS Notification was not processed: an identical notification is being processed for service-instance/${uuid}`, notification: repr };
+      return {
+        error: false,
+        message: `QoS Notification was not processed: an identical notification is being processed for service-instance/${uuid}`,
+        notification: repr,
+      };
     }
     return { error: false, message: 'QoS Notification is being processed...', notification: repr };
   }
@@ -80,20 +137,27 @@ export function notificationRoutes(routes: RouteBuilder, context: ApiContext & {
     const agentIp = await myIp(context);
     const told: string[] = [];
     let token: string | null = null;
+    const signalled = { ...data, agent_ip: agentIp };
+    const key = notificationKey('um_warning', signalled);
     do {
-      const page = await gateway.list({ statuses: ['started', 'degraded'], user: warning.user_id }, 1000, token);
-      for (const instance of page.instances.filter((i) => i.agents.some((agent) => agent.url === agentIp))) {
-        const signalled = { ...data, agent_ip: agentIp };
-        await gateway.notify(uuidOf(instance.id), { type: 'um_warning', key: notificationKey('um_warning', signalled), data: signalled });
-        told.push(instance.id);
-      }
+      const page = await reads.list({ statuses: ['started', 'degraded'], user: warning.user_id }, 1000, token);
+      const here = page.instances.filter((i) => i.agents.some((agent) => agent.url === agentIp));
+      const sent = await forEachBounded(here, FAN_OUT_CONCURRENCY, (instance) =>
+        gateway.notify(uuidOf(instance.id), { type: 'um_warning', key, data: signalled }),
+      );
+      // An instance that ended since the listing has nothing to stop; any other failure fails the request.
+      sent.forEach((outcome, i) => {
+        if (outcome.status === 'fulfilled') told.push(here[i].id);
+        else if (!(outcome.reason instanceof ApiError && outcome.reason.status === 404)) throw outcome.reason;
+      });
       token = page.nextPageToken;
     } while (token !== null);
     return { error: false, message: 'UM Warning is being processed...', warning: toPythonLiteral(data), service_instances: told };
   }
 
   async function slaNotification(data: Record<string, unknown>) {
-    const id = typeof data.service_instance_id === 'string' ? data.service_instance_id : null;
+    const sla = parseOr400(SlaData, data);
+    const id = typeof sla.service_instance_id === 'string' ? sla.service_instance_id : null;
     const told: string[] = [];
     if (id !== null) {
       const uuid = uuidParam(uuidOf(id));
@@ -113,12 +177,13 @@ export function notificationRoutes(routes: RouteBuilder, context: ApiContext & {
     {
       method: 'post',
       paths: ['/api/v2/lm'],
-      summary: 'Notify the LM: qos_enforcement (rescale an instance), um_warning (stop a user\'s instances on this agent), sla_notification (recorded)',
+      summary:
+        "Notify the LM: qos_enforcement (rescale an instance), um_warning (stop a user's instances on this agent), sla_notification (recorded)",
       description:
         '`qos_enforcement` data: `service_instance_id`, `num_agents`: the instance is rescaled to `num_agents` agents ' +
         '(new ones from the Recommender; surplus ones removed, never the master). `um_warning` data: `user_id`, `result` ' +
         "with the violated limits: that user's instances stop their agents on this agent (not restarted automatically). " +
-        '`sla_notification`: recorded on the named instance\'s timeline (`service_instance_id`), no lifecycle change. ' +
+        "`sla_notification`: recorded on the named instance's timeline (`service_instance_id`), no lifecycle change. " +
         'An identical notification sent while one is being handled is merged into it.',
       tag: 'notifications',
       access: 'client',
@@ -127,15 +192,19 @@ export function notificationRoutes(routes: RouteBuilder, context: ApiContext & {
         200: { description: 'Accepted (the reaction runs in the instance workflow)', schema: NotificationResponse },
         400: { description: 'type or data missing, or data without what the type needs' },
         404: { description: 'The named instance does not exist or is terminated' },
+        429: {
+          description:
+            'This client already has LM_MAX_NOTIFICATIONS_PER_CLIENT notifications being handled (Retry-After says when to try again)',
+        },
         501: { description: 'Unknown type' },
       },
     },
-    async ({ body }, res) => {
+    async ({ body, req }, res) => {
       const type = body.type as NotificationType;
       if (!NOTIFICATION_TYPES.includes(type)) {
         throw notImplemented(`type not defined / implemented: "${body.type}"; use ${NOTIFICATION_TYPES.join(', ')}`);
       }
-      res.json(await handlers[type](body.data));
+      res.json(await inFlight.run(req, () => handlers[type](body.data)));
     },
   );
 }

@@ -16,7 +16,7 @@ const ReportResponse = okEnvelope('OperationReportResponse', {
   report: z.looseObject({}).meta({ description: 'The service-operation-report; {} when no job ran or COMPSs reported nothing yet' }),
 });
 
-export function reportRoutes(routes: RouteBuilder, { gateway, peers }: ApiContext & { peers: PeerClients }): void {
+export function reportRoutes(routes: RouteBuilder, { reads, peers }: ApiContext & { peers: PeerClients }): void {
   routes.add(
     {
       method: 'get',
@@ -37,7 +37,7 @@ export function reportRoutes(routes: RouteBuilder, { gateway, peers }: ApiContex
       const uuid = uuidParam(params.id);
       const cimi = peers.cimi;
       if (cimi === null) throw notImplemented('operation reports are read from CIMI: set CIMI_URL (mF2C mode)');
-      const instance = await gateway.get(uuid);
+      const instance = await reads.get(uuid);
       // The master's application id when there are several agents, else the single agent's.
       const agent = instance.agents.length > 1 ? (instance.agents.find((a) => a.master_compss) ?? instance.agents[0]) : instance.agents[0];
       const appId = agent?.compss_app_id ?? '-';

@@ -24,7 +24,7 @@ export function statusRoutes(routes: RouteBuilder, { config, gateway, dockerProb
       paths: ['/api/v2', '/api/v2/'],
       summary: 'REST API status',
       tag: 'status',
-      access: 'public',
+      access: 'client',
       responses: { 200: { description: 'The API is running', schema: StatusResponse } },
     },
     async (_input, res) => {

@@ -42,7 +42,15 @@ export const ServiceInstanceSchema = z
       .nullable()
       .optional()
       .meta({ description: 'Why the SLA agreement could not be created, started, stopped or terminated (the instance runs anyway)' }),
-    expires_at: z.string().optional().meta({ description: 'When the instance terminates itself (submitted with `expires_in`); absent: never' }),
+    expires_at: z
+      .string()
+      .optional()
+      .meta({ description: 'When the instance terminates itself (submitted with `expires_in`); absent: never' }),
+    ui_url: z.string().meta({
+      description:
+        "The instance's workflow on the Temporal Web UI (LM_TEMPORAL_UI_URL): its lifecycle step by step, search attributes and current details",
+      example: 'http://localhost:8233/namespaces/default/workflows/service-instance%2F2f6d0a1e-5c8b-4d53-9b8e-1f1d1c0e4a77',
+    }),
   })
   .meta({ id: 'ServiceInstance' });
 

@@ -29,7 +29,11 @@ test('SIGTERM ends the API process while a timeline stream and a long poll are o
   const port = await freePort();
   api = startApiProcess({ LM_PORT: String(port), TEMPORAL_ADDRESS: testTemporalAddress(), STANDALONE_MODE: 'True' });
   const client = axios.create({ baseURL: `http://127.0.0.1:${port}`, validateStatus: () => true });
-  await eventually('the API process answers', async () => ((await client.get('/api/v2').catch(() => undefined))?.status === 200 ? true : undefined), 30_000);
+  await eventually(
+    'the API process answers',
+    async () => ((await client.get('/api/v2').catch(() => undefined))?.status === 200 ? true : undefined),
+    30_000,
+  );
 
   const stream = await openEventStream(client, `/api/v2/lm/service-instances/${uuid}/timeline/stream`);
   await stream.waitFor((e) => e.event === 'status');
@@ -39,7 +43,9 @@ test('SIGTERM ends the API process while a timeline stream and a long poll are o
   const exited = once(api.process, 'exit');
   api.process.kill('SIGTERM');
   // Far below the long poll's 60 s and the stream's forever: the process did not wait for them.
-  const [code] = (await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(['still running']), 20_000))])) as [unknown];
+  const [code] = (await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve(['still running']), 20_000))])) as [
+    unknown,
+  ];
   expect(code).toBe(0);
   await stream.closed;
   expect(stream.events.some((e) => e.event === 'end')).toBe(false);

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
 
-test('client endpoints need the bearer token; the status endpoint does not', async () => {
+test('every endpoint needs the bearer token, the status and health endpoints too; the API description does not', async () => {
   const none = await lm.api.get('/api/v2/lm/service-instances/all');
   expect(none.status).toBe(401);
   expect(none.data).toEqual({ error: true, message: expect.stringMatching(/Authorization: Bearer <LM_API_TOKEN>/) });
@@ -28,7 +28,15 @@ test('client endpoints need the bearer token; the status endpoint does not', asy
   expect(wrong.status).toBe(401);
   const right = await lm.api.get('/api/v2/lm/service-instances/all', auth);
   expect(right.status).toBe(200);
-  expect((await lm.api.get('/api/v2')).status).toBe(200);
+  expect((await lm.api.get('/api/v2')).status).toBe(401);
+  expect((await lm.api.get('/api/v2', auth)).status).toBe(200);
+  expect((await lm.api.get('/api/v2/lm/isumalive')).status).toBe(401);
+  expect((await lm.api.get('/metrics')).status).toBe(401);
+  expect((await lm.api.get('/api/v2/lm.json')).status).toBe(200);
+  // No LM_INTERNAL_TOKEN: the internal endpoints take the API token rather than being open.
+  expect((await lm.api.put('/api/v2/lm/service-instance-int', {})).status).toBe(401);
+  expect((await lm.api.get('/api/v2/lm/check-agent-swarm')).status).toBe(401);
+  expect((await lm.api.get('/api/v2/lm/check-agent-swarm', auth)).status).toBe(200);
   const submit = await lm.api.post('/api/v2/lm/service', { service: dockerService() });
   expect(submit.status).toBe(401);
 });
@@ -46,7 +54,11 @@ test('a submit retried with the same Idempotency-Key returns the same instance a
   expect(await containersOf(uuidOf(id))).toHaveLength(1);
 
   // Another key is another instance.
-  const other = await lm.api.post('/api/v2/lm/service', { service: dockerService() }, { headers: { ...auth.headers, 'Idempotency-Key': `${key}-b` } });
+  const other = await lm.api.post(
+    '/api/v2/lm/service',
+    { service: dockerService() },
+    { headers: { ...auth.headers, 'Idempotency-Key': `${key}-b` } },
+  );
   lm.made.push(uuidOf(other.data.service_instance.id as string));
   expect(other.data.service_instance.id).not.toBe(id);
 });

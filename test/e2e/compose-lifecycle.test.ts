@@ -47,7 +47,10 @@ async function submitCompose(url: string, name = 'compose-app'): Promise<AxiosRe
 }
 
 async function statesOf(project: string): Promise<Record<string, string>> {
-  const containers: Docker.ContainerInfo[] = await docker.listContainers({ all: true, filters: { label: [`com.docker.compose.project=${project}`] } });
+  const containers: Docker.ContainerInfo[] = await docker.listContainers({
+    all: true,
+    filters: { label: [`com.docker.compose.project=${project}`] },
+  });
   return Object.fromEntries(containers.map((c) => [c.Labels['com.docker.compose.service'], c.State]));
 }
 
@@ -70,7 +73,12 @@ test('submit, stop, start and terminate a compose instance act on its compose pr
   const project = `lm-${uuid}`;
   expect(instance.status).toBe('started');
   expect(instance.agents).toHaveLength(1);
-  expect(instance.agents[0]).toMatchObject({ status: 'started', container_id: project, ports: [hostPort], agent_param: path.join(workingDir, project) });
+  expect(instance.agents[0]).toMatchObject({
+    status: 'started',
+    container_id: project,
+    ports: [hostPort],
+    agent_param: path.join(workingDir, project),
+  });
   expect(await statesOf(project)).toEqual({ web: 'running', sidecar: 'running' });
   expect(await (await fetch(`http://127.0.0.1:${hostPort}/`)).text()).toBe('lm-test\n');
 
@@ -111,7 +119,10 @@ async function expectRefused(url: string, reason: RegExp): Promise<void> {
 
 test('an unreachable compose URL is a 400 naming the URL', async () => {
   const port = await freePort();
-  await expectRefused(`http://127.0.0.1:${port}/compose.yml`, new RegExp(`127\\.0\\.0\\.1:${port}/compose\\.yml cannot be fetched.*ECONNREFUSED`));
+  await expectRefused(
+    `http://127.0.0.1:${port}/compose.yml`,
+    new RegExp(`127\\.0\\.0\\.1:${port}/compose\\.yml cannot be fetched.*ECONNREFUSED`),
+  );
 });
 
 test('a compose URL answering 404 is a 400 with the status', async () => {
@@ -126,3 +137,23 @@ test('a privileged service is a 400 naming the service, the key and the line', a
   const url = server.put('privileged.yml', `services:\n  web:\n    image: ${BUSYBOX_IMAGE}\n    privileged: true\n`);
   await expectRefused(url, /service "web", privileged \(line 4\).*LM_ALLOW_PRIVILEGED/);
 });
+
+test("a service the engine refuses to start: error at once with the engine's message, no retry loop", async () => {
+  const url = server.put('refused.yml', `services:\n  web:\n    image: ${BUSYBOX_IMAGE}\n    command: ["/no/such/program"]\n`);
+  const started = Date.now();
+  const response = await submitCompose(url, 'refused');
+  expect(response.status).toBe(200);
+  const instance = response.data.service_instance as ServiceInstance;
+  expect(instance.status).toBe('error');
+  // One attempt: a retried step waits 1 s, 2 s, 4 s… and says so on the timeline.
+  expect(Date.now() - started).toBeLessThan(30_000);
+  expect(instance.agents[0].error).toMatch(/OCI runtime create failed.*\/no\/such\/program/);
+  const timeline = await timelineOf(uuidOf(instance.id));
+  expect(timeline.some((e) => /^retrying /.test(e.message ?? ''))).toBe(false);
+  expect(
+    timeline.some(
+      (e) =>
+        (e.step === 'deploy' || e.step === 'start') && e.outcome === 'failed' && /cannot run a service of the file/.test(e.message ?? ''),
+    ),
+  ).toBe(true);
+}, 60_000);

@@ -5,18 +5,14 @@
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { containersOf, inspectContainer } from '../support/docker-state';
 import { ensureCompssImage, BUSYBOX_IMAGE, COMPSS_IMAGE } from '../support/test-images';
-import { submit } from '../support/api-calls';
+import { startJobBody, submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
 
 let lm: LmHarness;
 
-const JOB = {
-  operation: 'start-job',
-  ceiClass: 'es.bsc.compss.agent.test.TestItf',
-  className: 'es.bsc.compss.agent.test.Test',
-  hasResult: false,
-  methodName: 'main',
-  parameters: '<params paramId="0"><direction>IN</direction><type>OBJECT_T</type><value>20 &amp; more</value></params>',
+const JOB = startJobBody('<params paramId="0"><direction>IN</direction><type>OBJECT_T</type><value>20 &amp; more</value></params>') as {
+  parameters: string;
+  methodName: string;
 };
 
 beforeAll(async () => {

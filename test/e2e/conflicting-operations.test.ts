@@ -60,7 +60,10 @@ test('start / stop / restart fired together: each is applied or refused, and the
     expect(container.State).toBe('exited');
   }
   // Every accepted operation left exactly one "requested" entry, and none overlapped another.
-  const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{ step: string; message?: string }>;
+  const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{
+    step: string;
+    message?: string;
+  }>;
   await expectNoInterleaving(uuid);
   const requested = timeline.filter((e) => e.message?.endsWith('requested')).length;
   const finished = timeline.filter((e) => e.message?.includes('finished: the instance is')).length;
@@ -85,14 +88,15 @@ test('terminate fired together with other operations wins in the end: nothing is
   expect(await containersOf(uuid)).toHaveLength(0);
 });
 
-test('terminate during deploy waits for the deploy, then removes what it made', async () => {
+test('terminate during deploy interrupts the deploy, then removes what it made', async () => {
   const { uuid } = await submit(lm.api, { wait: false, agents: [lm.config.hostIp, lm.config.hostIp, lm.config.hostIp] });
   lm.made.push(uuid);
   const terminate = await lm.api.delete(`/api/v2/lm/service-instances/${uuid}`);
   expect(terminate.status).toBe(200);
   const start = await operate(lm.api, uuid, 'start', false);
   expect(start.status).toBe(409);
-  expect(start.data.message).toMatch(/being terminated/);
+  // The terminate interrupts the deploy: it may already be done when the start arrives.
+  expect(start.data.message).toMatch(/being terminated|is terminated/);
   const instance = await settled(uuid);
   expect(instance.status).toBe('terminated');
   expect(await containersOf(uuid)).toHaveLength(0);

@@ -46,7 +46,11 @@ test('a DELETE that could not reach the agent can be sent again, and removes the
   expect(first.data.service_instance.status).not.toBe('terminated');
   expect(first.data.service_instance.agents[0].error).toMatch(/no LM worker took the task from queue lm-agent-10\.78\./);
   expect(await containersOf(uuid)).toHaveLength(1);
-  expect((await timeline(uuid)).at(-1)).toMatchObject({ step: 'terminate', outcome: 'failed', message: expect.stringMatching(/DELETE the instance again/) });
+  expect((await timeline(uuid)).at(-1)).toMatchObject({
+    step: 'terminate',
+    outcome: 'failed',
+    message: expect.stringMatching(/DELETE the instance again/),
+  });
 
   await startAgent();
   const again = await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
@@ -63,17 +67,27 @@ test('an expired instance whose terminate is incomplete tries again, waiting lon
   await agent?.kill('SIGKILL');
   expect(Date.now()).toBeLessThan(Date.parse(instance.expires_at ?? ''));
 
-  const retries = await eventually('two incomplete terminates at expiry', async () => {
-    const waits = (await timeline(uuid)).filter((e) => e.step === 'expire' && /incomplete: trying again in/.test(e.message ?? ''));
-    return waits.length >= 2 ? waits.map((e) => Number(/in (\d+) s/.exec(e.message ?? '')?.[1])) : undefined;
-  }, 60_000, 250).catch(async (err: Error) => {
+  const retries = await eventually(
+    'two incomplete terminates at expiry',
+    async () => {
+      const waits = (await timeline(uuid)).filter((e) => e.step === 'expire' && /incomplete: trying again in/.test(e.message ?? ''));
+      return waits.length >= 2 ? waits.map((e) => Number(/in (\d+) s/.exec(e.message ?? '')?.[1])) : undefined;
+    },
+    60_000,
+    250,
+  ).catch(async (err: Error) => {
     throw new Error(`${err.message}\ntimeline:\n${(await timeline(uuid)).map((e) => `${e.step} ${e.outcome} ${e.message}`).join('\n')}`);
   });
   expect(retries.slice(0, 2)).toEqual([2, 4]);
   expect(await containersOf(uuid)).toHaveLength(1);
 
   await startAgent();
-  await eventually('terminated by a later attempt', async () => ((await getInstance(lm.api, uuid)).status === 'terminated' ? true : undefined), 60_000, 250);
+  await eventually(
+    'terminated by a later attempt',
+    async () => ((await getInstance(lm.api, uuid)).status === 'terminated' ? true : undefined),
+    60_000,
+    250,
+  );
   expect(await containersOf(uuid)).toHaveLength(0);
   const expiries = (await timeline(uuid)).filter((e) => e.step === 'expire').map((e) => e.message ?? '');
   expect(expiries.filter((m) => /terminating it again \(attempt \d+\)/.test(m)).length).toBeGreaterThanOrEqual(2);

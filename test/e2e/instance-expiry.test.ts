@@ -29,10 +29,15 @@ test('an instance submitted with expires_in terminates itself then, and removes 
   expect(Date.parse(instance.expires_at ?? '') - Date.parse(instance.created)).toBe(3_000);
   expect(await containersOf(uuid)).toHaveLength(1);
 
-  const ended = await eventually('terminated by its expiry', async () => {
-    const current = await getInstance(lm.api, uuid);
-    return current.status === 'terminated' ? current : undefined;
-  }, 30_000, 250);
+  const ended = await eventually(
+    'terminated by its expiry',
+    async () => {
+      const current = await getInstance(lm.api, uuid);
+      return current.status === 'terminated' ? current : undefined;
+    },
+    30_000,
+    250,
+  );
   expect(Date.parse(ended.updated)).toBeGreaterThanOrEqual(Date.parse(instance.expires_at ?? ''));
   expect(await containersOf(uuid)).toHaveLength(0);
   const timeline = (await steps(uuid)).map((e) => `${e.step} ${e.outcome}`);

@@ -28,11 +28,16 @@ async function list(query: string): Promise<ListAnswer> {
 
 /** Visibility follows the workflows within moments: wait until the listing shows what is expected. */
 async function listed(query: string, ids: string[]): Promise<ListAnswer> {
-  return eventually(`${query} lists ${ids.length} instance(s)`, async () => {
-    const answer = await list(query);
-    const got = answer.service_instances.map((i) => i.id).sort();
-    return JSON.stringify(got) === JSON.stringify([...ids].sort()) ? answer : undefined;
-  }, 15_000, 200);
+  return eventually(
+    `${query} lists ${ids.length} instance(s)`,
+    async () => {
+      const answer = await list(query);
+      const got = answer.service_instances.map((i) => i.id).sort();
+      return JSON.stringify(got) === JSON.stringify([...ids].sort()) ? answer : undefined;
+    },
+    15_000,
+    200,
+  );
 }
 
 let a: ServiceInstance;

@@ -70,7 +70,10 @@ test('submit, stop, start and DELETE drive the Deployment and Service in K8S_NAM
 });
 
 test('the original\'s "K8s" spelling works; a cluster that refuses gives an error instance with its reason', async () => {
-  fake.failNext('POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, { status: 403, body: forbidden(DEPLOYMENTS, 'create', NAMESPACE) });
+  fake.failNext('POST', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments`, {
+    status: 403,
+    body: forbidden(DEPLOYMENTS, 'create', NAMESPACE),
+  });
   const response = await submitK8s({ exec_type: 'K8s' });
   expect(response.status).toBe(200);
   const instance = response.data.service_instance as ServiceInstance;

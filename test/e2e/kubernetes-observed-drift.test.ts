@@ -18,7 +18,9 @@ let fake: FakeKubernetesApi;
 let lm: LmHarness | null = null;
 /** An LM that watches the fake cluster. */
 function startWatchingLm(): Promise<LmHarness> {
-  return withoutKubeconfig(() => startLm({ K8S_PROXY: fake.url, K8S_NAMESPACE: NAMESPACE, LM_WATCH_KUBERNETES: 'true', LM_OBSERVE_INTERVAL_S: '0' }));
+  return withoutKubeconfig(() =>
+    startLm({ K8S_PROXY: fake.url, K8S_NAMESPACE: NAMESPACE, LM_WATCH_KUBERNETES: 'true', LM_OBSERVE_INTERVAL_S: '0' }),
+  );
 }
 
 beforeAll(async () => {
@@ -47,10 +49,14 @@ async function submitK8s(): Promise<{ uuid: string; instance: ServiceInstance }>
 }
 
 async function untilInstance(uuid: string, what: string, ok: (instance: ServiceInstance) => boolean): Promise<ServiceInstance> {
-  return eventually(what, async () => {
-    const instance = await getInstance(api(), uuid);
-    return ok(instance) ? instance : undefined;
-  }, 20_000);
+  return eventually(
+    what,
+    async () => {
+      const instance = await getInstance(api(), uuid);
+      return ok(instance) ? instance : undefined;
+    },
+    20_000,
+  );
 }
 
 async function observations(uuid: string): Promise<TimelineEntry[]> {

@@ -56,13 +56,20 @@ test("agent-um reads the user's profile and sharing model from CIMI (agent → d
   expect(data['sharing-model']).toMatchObject({ id: peers.cimi.seeded!.sharingModel, max_apps: 100 });
   const filters = peers.callsOf('cimi').map((c) => `${c.path} ${String(c.query.$filter ?? '')}`.trim());
   expect(filters.slice(0, 2)).toEqual(['/api/agent', `/api/device deviceID="${peers.cimi.seeded!.deviceIdHash}"`]);
-  expect(filters.slice(2).sort()).toEqual([`/api/sharing-model device_id="${peers.cimi.seeded!.device}"`, `/api/user-profile device_id="${peers.cimi.seeded!.device}"`]);
+  expect(filters.slice(2).sort()).toEqual([
+    `/api/sharing-model device_id="${peers.cimi.seeded!.device}"`,
+    `/api/user-profile device_id="${peers.cimi.seeded!.device}"`,
+  ]);
 });
 
 test('check-agent-um passes UM /check on; isumalive says ok; both answer 503 when UM is down', async () => {
   const check = await lm.api.get('/api/v2/lm/check-agent-um', internal);
   expect(check.status).toBe(200);
-  expect(check.data).toMatchObject({ result: true, message: 'ALLOWED: resource_contributor is set to TRUE; ', sharing_model: { device_id: peers.cimi.seeded!.device } });
+  expect(check.data).toMatchObject({
+    result: true,
+    message: 'ALLOWED: resource_contributor is set to TRUE; ',
+    sharing_model: { device_id: peers.cimi.seeded!.device },
+  });
   peers.um.setCheck(false);
   expect((await lm.api.get('/api/v2/lm/check-agent-um', internal)).data).toMatchObject({ result: false, sharing_model: {} });
   peers.um.setCheck('auto');
@@ -88,16 +95,32 @@ test('check-agent-swarm answers in the original shape', async () => {
 test('internal endpoints need LM_INTERNAL_TOKEN when it is set', async () => {
   expect((await lm.api.get('/api/v2/lm/check-agent-um')).status).toBe(401);
   expect((await lm.api.post('/api/v2/lm/service-instance-int', {})).status).toBe(401);
+  expect((await lm.api.post('/api/v2/lm/service-instance-int/status', {})).status).toBe(401);
 });
 
 test('service-instance-int: an original LM deploys, starts, stops and terminates a container here', async () => {
   const uuid = randomUUID();
   made.push(uuid);
   const service = { id: 'service/x', name: 'web', exec: BUSYBOX_IMAGE, exec_type: 'docker', exec_ports: [80], category: 0 };
-  const agent = { url: '127.0.0.1', device_id: '-', app_type: 'docker', ports: [80], status: 'created-not-initialized', container_id: '-', compss_app_id: '-', allow: true, master_compss: true, agent_param: 'not-defined' };
+  const agent = {
+    url: '127.0.0.1',
+    device_id: '-',
+    app_type: 'docker',
+    ports: [80],
+    status: 'created-not-initialized',
+    container_id: '-',
+    compss_app_id: '-',
+    allow: true,
+    master_compss: true,
+    agent_param: 'not-defined',
+  };
   const instance = { id: `service-instance/${uuid}`, device_ip: '127.0.0.1', agents: [agent] };
   // As an original LM sends it: the agent as a Python literal.
-  const deployed = await lm.api.post('/api/v2/lm/service-instance-int', { service, service_instance: instance, agent: toPythonLiteral(agent) }, internal);
+  const deployed = await lm.api.post(
+    '/api/v2/lm/service-instance-int',
+    { service, service_instance: instance, agent: toPythonLiteral(agent) },
+    internal,
+  );
   expect(deployed.status).toBe(200);
   expect(deployed.data).toMatchObject({ error: false, message: 'Deploy service in agent' });
   const reported = parsePythonLiteral(deployed.data.agent) as { status: string; container_id: string; ports: number[] };
@@ -107,13 +130,26 @@ test('service-instance-int: an original LM deploys, starts, stops and terminates
   expect(container.Id).toBe(reported.container_id);
   expect((await inspectContainer(container.Id)).State.Running).toBe(false);
 
-  const operate = (operation: string) => lm.api.put('/api/v2/lm/service-instance-int', { service, operation, agent: deployed.data.agent }, internal);
+  const operate = (operation: string) =>
+    lm.api.put('/api/v2/lm/service-instance-int', { service, operation, agent: deployed.data.agent }, internal);
+  // Not in the original: the LM driving the instance asks what this agent's runtime reports.
+  const statusOf = async () =>
+    (
+      await lm.api.post(
+        '/api/v2/lm/service-instance-int/status',
+        { service, agent: deployed.data.agent, service_instance: instance },
+        internal,
+      )
+    ).data;
   const started = await operate('start');
   expect(started.data).toMatchObject({ error: false, message: 'Start service', status: 'started' });
+  expect((parsePythonLiteral(started.data.agent) as { status: string; container_id: string }).container_id).toBe(container.Id);
   expect((parsePythonLiteral(started.data.agent) as { status: string }).status).toBe('started');
   expect((await inspectContainer(container.Id)).State.Running).toBe(true);
+  expect(await statusOf()).toEqual({ error: false, message: 'Agent status', status: 'started' });
   expect((await operate('stop')).data).toMatchObject({ message: 'Stop service', status: 'stopped' });
   expect((await inspectContainer(container.Id)).State.Running).toBe(false);
+  expect((await statusOf()).status).toBe('stopped');
   expect((await operate('pause')).status).toBe(501);
   expect((await operate('terminate')).data).toMatchObject({ message: 'Terminate service', status: 'terminated' });
   expect(await containersOf(uuid)).toHaveLength(0);
@@ -121,6 +157,10 @@ test('service-instance-int: an original LM deploys, starts, stops and terminates
   const missing = await lm.api.post('/api/v2/lm/service-instance-int', { service, service_instance: instance }, internal);
   expect(missing.status).toBe(400);
   expect(missing.data.message).toMatch(/parameter not found: agent/);
-  const badImage = await lm.api.post('/api/v2/lm/service-instance-int', { service: { ...service, exec: 'lm-test/not-there:1' }, service_instance: instance, agent }, internal);
+  const badImage = await lm.api.post(
+    '/api/v2/lm/service-instance-int',
+    { service: { ...service, exec: 'lm-test/not-there:1' }, service_instance: instance, agent },
+    internal,
+  );
   expect(badImage.status).toBe(400);
 }, 120_000);

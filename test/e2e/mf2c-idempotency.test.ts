@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 const submit = (key: string, wait = false) =>
-  lm.api.post(`/api/v2/lm/service${wait ? '?wait=true' : ''}`, { service_id: peers.cimi.seeded!.service }, { headers: { 'Idempotency-Key': key } });
+  lm.api.post(
+    `/api/v2/lm/service${wait ? '?wait=true' : ''}`,
+    { service_id: peers.cimi.seeded!.service },
+    { headers: { 'Idempotency-Key': key } },
+  );
 
 const cimiCreates = () => peers.trail('cimi').filter((line) => line === 'cimi POST /api/service-instance').length;
 

@@ -27,8 +27,36 @@ afterAll(async () => {
   await peers?.closeAll();
 });
 
-const SCHEMA_KEYS = ['acl', 'agents', 'agreement', 'created', 'device_id', 'device_ip', 'id', 'operations', 'parent_device_id', 'parent_device_ip', 'resourceURI', 'service', 'service_type', 'status', 'updated', 'user'];
-const AGENT_KEYS = ['agent_param', 'allow', 'app_type', 'compss_app_id', 'container_id', 'device_id', 'master_compss', 'ports', 'status', 'url'];
+const SCHEMA_KEYS = [
+  'acl',
+  'agents',
+  'agreement',
+  'created',
+  'device_id',
+  'device_ip',
+  'id',
+  'operations',
+  'parent_device_id',
+  'parent_device_ip',
+  'resourceURI',
+  'service',
+  'service_type',
+  'status',
+  'updated',
+  'user',
+];
+const AGENT_KEYS = [
+  'agent_param',
+  'allow',
+  'app_type',
+  'compss_app_id',
+  'container_id',
+  'device_id',
+  'master_compss',
+  'ports',
+  'status',
+  'url',
+];
 
 async function settled(uuid: string, status: string): Promise<ServiceInstance> {
   return eventually(`instance ${uuid} ${status}`, async () => {
@@ -74,14 +102,20 @@ test('submit by service_id: Recommender, filters, CIMI id and mirror, SLA and UM
   expect(peers.trail('service-manager')).toEqual([`service-manager GET /api/service-instance/${uuid}`]);
   expect(peers.trail('sla-manager')).toHaveLength(2);
   const [create, start] = peers.callsOf('sla-manager');
-  expect(create).toMatchObject({ method: 'POST', path: '/mf2c/create-agreement', body: { template_id: 'sla-template/t1', parameters: { user: seeded.user } } });
+  expect(create).toMatchObject({
+    method: 'POST',
+    path: '/mf2c/create-agreement',
+    body: { template_id: 'sla-template/t1', parameters: { user: seeded.user } },
+  });
   const agreement = instance.agreement;
   expect(agreement).toMatch(/^agreement\//);
   expect(start).toMatchObject({ method: 'PUT', path: `/agreements/${agreement.replace('agreement/', '')}/start` });
   expect(peers.sla.stateOf(agreement)).toBe('started');
 
   const cimiTrail = peers.trail('cimi');
-  expect(cimiTrail.slice(0, 3).sort()).toEqual([`cimi GET /api/agent`, `cimi GET /api/${seeded.service}`, 'cimi POST /api/service-instance'].sort());
+  expect(cimiTrail.slice(0, 3).sort()).toEqual(
+    [`cimi GET /api/agent`, `cimi GET /api/${seeded.service}`, 'cimi POST /api/service-instance'].sort(),
+  );
   expect(cimiTrail.slice(3).every((line) => line === `cimi PUT /api/${id}`)).toBe(true);
   for (const call of peers.callsOf('cimi')) expect(call.headers['slipstream-authn-info']).toBe('super ADMIN');
   const created = peers.callsOf('cimi').find((c) => c.method === 'POST')!.body as Record<string, unknown>;
@@ -109,7 +143,10 @@ test('submit by service_id: Recommender, filters, CIMI id and mirror, SLA and UM
   expect(mirroredAgents[0]).toMatchObject({ status: 'started', container_id: agent.container_id });
 
   // The timeline explains the choice.
-  const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{ step: string; message: string }>;
+  const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as Array<{
+    step: string;
+    message: string;
+  }>;
   const selection = timeline.filter((e) => e.step === 'select').map((e) => e.message);
   expect(selection.join('\n')).toMatch(/candidates from the Recommender \(category 0\): 127\.0\.0\.1/);
   expect(selection.join('\n')).toMatch(/User Management allows 127\.0\.0\.1/);
@@ -120,7 +157,10 @@ test('submit by service_id: Recommender, filters, CIMI id and mirror, SLA and UM
   // stop: SLA stop, UM -1.
   peers.recorder.clear();
   expect((await operate(lm.api, uuid, 'stop')).data.service_instance.status).toBe('stopped');
-  expect(peers.trail().filter((l) => !l.startsWith('cimi'))).toEqual([`sla-manager PUT /agreements/${agreement.replace('agreement/', '')}/stop`, 'user-management PUT /api/v2/um/sharing-model']);
+  expect(peers.trail().filter((l) => !l.startsWith('cimi'))).toEqual([
+    `sla-manager PUT /agreements/${agreement.replace('agreement/', '')}/stop`,
+    'user-management PUT /api/v2/um/sharing-model',
+  ]);
   expect(peers.callsOf('user-management')[0].body).toEqual({ apps_running: -1 });
   expect(peers.um.appsRunning()).toBe(0);
   expect(peers.sla.stateOf(agreement)).toBe('stopped');
@@ -128,7 +168,10 @@ test('submit by service_id: Recommender, filters, CIMI id and mirror, SLA and UM
   // start: SLA start, UM +1.
   peers.recorder.clear();
   expect((await operate(lm.api, uuid, 'start')).data.service_instance.status).toBe('started');
-  expect(peers.trail().filter((l) => !l.startsWith('cimi'))).toEqual([`sla-manager PUT /agreements/${agreement.replace('agreement/', '')}/start`, 'user-management PUT /api/v2/um/sharing-model']);
+  expect(peers.trail().filter((l) => !l.startsWith('cimi'))).toEqual([
+    `sla-manager PUT /agreements/${agreement.replace('agreement/', '')}/start`,
+    'user-management PUT /api/v2/um/sharing-model',
+  ]);
   expect(peers.um.appsRunning()).toBe(1);
 
   // restart really stops then starts: both pairs, once each.
@@ -177,7 +220,12 @@ test('agents_list in mF2C mode still goes through the filters; the report of a C
   expect(empty.data).toMatchObject({ error: false, report: {} });
 
   const job = await lm.api.put(`/api/v2/lm/service-instances/${uuid}/der`, {
-    operation: 'start-job', ceiClass: 'a.B', className: 'a.C', hasResult: false, methodName: 'main', parameters: '<params paramId="0"></params>',
+    operation: 'start-job',
+    ceiClass: 'a.B',
+    className: 'a.C',
+    hasResult: false,
+    methodName: 'main',
+    parameters: '<params paramId="0"></params>',
   });
   expect(job.status).toBe(200);
   const appId: string = job.data.compss_app_id;
@@ -192,7 +240,12 @@ test('agents_list in mF2C mode still goes through the filters; the report of a C
   peers.recorder.clear();
   const report = await lm.api.get(`/api/v2/lm/service-instances/${uuid}/report`);
   expect(report.status).toBe(200);
-  expect(report.data).toMatchObject({ error: false, message: 'Service Operation Report content', service_instance_id: uuid, report: { id: reportId, operation_id: appId } });
+  expect(report.data).toMatchObject({
+    error: false,
+    message: 'Service Operation Report content',
+    service_instance_id: uuid,
+    report: { id: reportId, operation_id: appId },
+  });
   // (The start-job's app id reaches CIMI too: its PUT may land meanwhile.)
   const query = peers.callsOf('cimi').find((c) => c.method === 'GET');
   expect(query).toMatchObject({ method: 'GET', path: '/api/service-operation-report', query: { $filter: `operation_id='${appId}'` } });

@@ -9,7 +9,7 @@ import { containersOf, inspectContainer, removeContainersOf } from '../support/d
 import { eventually } from '../support/eventually';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
 import { getInstance } from '../support/api-calls';
-import { COMPSS_IMAGE, ensureCompssImage } from '../support/test-images';
+import { COMPSS_IMAGE, compssRequests, ensureCompssImage } from '../support/test-images';
 import { sendUmWarning } from '../fakes/user-management';
 import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
 
@@ -24,7 +24,10 @@ beforeAll(async () => {
   ensureCompssImage();
   peers = await startMf2cPeers({ peerLmIps: [REMOTE] });
   lm = await startLm(peers.lmEnv);
-  const response = await lm.api.post('/api/v2/lm/service?wait=true', { service_id: peers.cimi.seeded!.service, sla_template: 'sla-template/t1' });
+  const response = await lm.api.post('/api/v2/lm/service?wait=true', {
+    service_id: peers.cimi.seeded!.service,
+    sla_template: 'sla-template/t1',
+  });
   expect(response.data.service_instance.status).toBe('started');
   id = response.data.service_instance.id;
   uuid = uuidOf(id);
@@ -53,27 +56,54 @@ test('qos_enforcement adds an agent from the Recommender (identical notification
   remote.hang('POST', '/api/v2/lm/service-instance-int', 2_000, 1);
   const first = await notify('qos_enforcement', { service_instance_id: id, num_agents: 2 });
   expect(first.status).toBe(200);
-  expect(first.data).toMatchObject({ error: false, message: 'QoS Notification is being processed...', notification: `{'service_instance_id': '${id}', 'num_agents': 2}` });
-  await eventually('the QoS notification in flight', async () => ((await timeline()).some((e) => e.message === 'adding agent 127.0.0.2') ? true : undefined));
+  expect(first.data).toMatchObject({
+    error: false,
+    message: 'QoS Notification is being processed...',
+    notification: `{'service_instance_id': '${id}', 'num_agents': 2}`,
+  });
+  await eventually('the QoS notification in flight', async () =>
+    (await timeline()).some((e) => e.message === 'adding agent 127.0.0.2') ? true : undefined,
+  );
   const second = await notify('qos_enforcement', { num_agents: 2, service_instance_id: id });
   expect(second.status).toBe(200);
   expect(second.data.message).toMatch(/^QoS Notification was not processed: an identical notification is being processed/);
 
-  const scaled = await until('2 started agents', (i) => i.agents.length === 2 && i.agents.every((a) => a.status === 'started') && i.status === 'started');
+  const scaled = await until(
+    '2 started agents',
+    (i) => i.agents.length === 2 && i.agents.every((a) => a.status === 'started') && i.status === 'started',
+  );
   expect(scaled.agents.map((a) => a.url)).toEqual(['127.0.0.1', REMOTE]);
   expect(scaled.agents[1].master_compss).toBe(false);
-  expect(remote.calls().filter((c) => c.path === '/api/v2/lm/service-instance-int').map((c) => c.method)).toEqual(['POST', 'PUT']);
+  expect(
+    remote
+      .calls()
+      .filter((c) => c.path === '/api/v2/lm/service-instance-int')
+      .map((c) => c.method),
+  ).toEqual(['POST', 'PUT']);
   // Still one running instance for User Management.
   expect(peers.um.appsRunning()).toBe(1);
-  await eventually('CIMI has both agents', async () => ((peers.cimi.get(id)?.agents as unknown[] | undefined)?.length === 2 ? true : undefined));
+  await eventually('CIMI has both agents', async () =>
+    (peers.cimi.get(id)?.agents as unknown[] | undefined)?.length === 2 ? true : undefined,
+  );
 
   const down = await notify('qos_enforcement', { service_instance_id: id, num_agents: 1 });
   expect(down.status).toBe(200);
   const shrunk = await until('1 agent', (i) => i.agents.length === 1 && i.status === 'started');
   expect(shrunk.agents[0].url).toBe('127.0.0.1');
-  expect(remote.calls().filter((c) => c.method === 'PUT').map((c) => (c.body as { operation: string }).operation)).toEqual(['start', 'stop', 'terminate']);
+  expect(
+    remote
+      .calls()
+      .filter((c) => c.method === 'PUT')
+      .map((c) => (c.body as { operation: string }).operation),
+  ).toEqual(['start', 'stop', 'terminate']);
   const messages = (await timeline()).filter((e) => e.step === 'qos_enforcement').map((e) => e.message ?? '');
-  expect(messages).toEqual(expect.arrayContaining(['adding agent 127.0.0.2', 'removed agent 127.0.0.2', expect.stringMatching(/identical qos_enforcement is being handled: merged/)]));
+  expect(messages).toEqual(
+    expect.arrayContaining([
+      'adding agent 127.0.0.2',
+      'removed agent 127.0.0.2',
+      expect.stringMatching(/identical qos_enforcement is being handled: merged/),
+    ]),
+  );
   expect(peers.um.appsRunning()).toBe(1);
 }, 120_000);
 
@@ -95,7 +125,11 @@ test("um_warning stops the user's instance on this agent, and it is recorded; UM
   expect(stopped.agents[0].status).toBe('stopped');
   await eventually('UM -1', async () => (peers.um.appsRunning() === 0 ? true : undefined));
   expect(peers.sla.stateOf(stopped.agreement)).toBe('stopped');
-  expect((await timeline()).some((e) => e.step === 'um_warning' && /max_apps_violation on agent 127\.0\.0\.1: stopping 1 agent/.test(e.message ?? ''))).toBe(true);
+  expect(
+    (await timeline()).some(
+      (e) => e.step === 'um_warning' && /max_apps_violation on agent 127\.0\.0\.1: stopping 1 agent/.test(e.message ?? ''),
+    ),
+  ).toBe(true);
 
   // Another user's warning does not touch it.
   const other = await sendUmWarning(lm.baseUrl, { user_id: 'someone-else', result: { battery_limit_violation: true } });
@@ -106,7 +140,9 @@ test('sla_notification is recorded on the named instance without changing it', a
   const response = await notify('sla_notification', { service_instance_id: id, warning_id: 'w1', warning_txt: 'availability below 90%' });
   expect(response.status).toBe(200);
   expect(response.data).toMatchObject({ error: false, message: 'SLA Notification has been processed' });
-  await eventually('recorded', async () => ((await timeline()).some((e) => e.step === 'sla_notification' && /no lifecycle change/.test(e.message ?? '')) ? true : undefined));
+  await eventually('recorded', async () =>
+    (await timeline()).some((e) => e.step === 'sla_notification' && /no lifecycle change/.test(e.message ?? '')) ? true : undefined,
+  );
   expect((await getInstance(lm.api, uuid)).status).toBe('stopped');
 });
 
@@ -122,7 +158,10 @@ test('bad notifications: 400 for a missing type or data, 501 for an unknown type
   const noCount = await notify('qos_enforcement', { service_instance_id: id });
   expect(noCount.status).toBe(400);
   expect(noCount.data.message).toMatch(/num_agents \/ service_instance_id not found/);
-  expect((await notify('qos_enforcement', { service_instance_id: 'service-instance/00000000-0000-4000-8000-000000000000', num_agents: 2 })).status).toBe(404);
+  expect(
+    (await notify('qos_enforcement', { service_instance_id: 'service-instance/00000000-0000-4000-8000-000000000000', num_agents: 2 }))
+      .status,
+  ).toBe(404);
   expect((await notify('um_warning', { result: {} })).status).toBe(400);
 });
 
@@ -137,11 +176,16 @@ test('a COMPSs instance rescaled after a job: the master is told addResources, t
   const compssUuid = uuidOf(compssId);
   made.push(compssUuid);
   const job = await lm.api.put(`/api/v2/lm/service-instances/${compssUuid}/compss`, {
-    operation: 'start-job', ceiClass: 'a.B', className: 'a.C', hasResult: false, methodName: 'main', parameters: '<params paramId="0"></params>',
+    operation: 'start-job',
+    ceiClass: 'a.B',
+    className: 'a.C',
+    hasResult: false,
+    methodName: 'main',
+    parameters: '<params paramId="0"></params>',
   });
   expect(job.status).toBe(200);
   const appId: string = job.data.compss_app_id;
-  const masterLog = async () => (await fetch('http://127.0.0.1:46100/requests')).text();
+  const masterLog = () => compssRequests(submitted.data.service_instance);
 
   peers.recommender.setHosts(['127.0.0.1', REMOTE]);
   expect((await notify('qos_enforcement', { service_instance_id: compssId, num_agents: 2 })).status).toBe(200);
@@ -149,13 +193,28 @@ test('a COMPSs instance rescaled after a job: the master is told addResources, t
     const instance = await getInstance(lm.api, compssUuid);
     return instance.agents.length === 2 && instance.status === 'started' ? true : undefined;
   });
+  // The master is told once the added agent has started: the agent reads `started` a moment before that.
+  await eventually('the master told of the added agent', async () => {
+    const timeline = (await lm.api.get(`/api/v2/lm/service-instances/${compssUuid}/timeline`)).data.timeline as TimelineEntry[];
+    return timeline.some((e) => e.message === `COMPSs master 127.0.0.1: addResources ${REMOTE}`) ? true : undefined;
+  });
   const added = await masterLog();
-  expect(added).toMatch(new RegExp(`PUT /COMPSs/addResources\n<\\?xml[^\n]*<newResource><appId>${appId}</appId><externalResource>.*<name>${REMOTE.replace(/\./g, '\\.')}</name>`));
+  expect(added).toMatch(
+    new RegExp(
+      `PUT /COMPSs/addResources\n<\\?xml[^\n]*<newResource><appId>${appId}</appId><externalResource>.*<name>${REMOTE.replace(/\./g, '\\.')}</name>`,
+    ),
+  );
 
   expect((await notify('qos_enforcement', { service_instance_id: compssId, num_agents: 1 })).status).toBe(200);
   await eventually('1 agent', async () => ((await getInstance(lm.api, compssUuid)).agents.length === 1 ? true : undefined));
-  expect(await masterLog()).toContain(`PUT /COMPSs/removeNode\n<?xml version='1.0' encoding='utf-8'?><removeNode><appId>${appId}</appId><workerName>${REMOTE}</workerName></removeNode>`);
-  const messages = (await lm.api.get(`/api/v2/lm/service-instances/${compssUuid}/timeline`)).data.timeline.map((e: TimelineEntry) => e.message);
-  expect(messages).toEqual(expect.arrayContaining([`COMPSs master 127.0.0.1: addResources ${REMOTE}`, `COMPSs master 127.0.0.1: removeNode ${REMOTE}`]));
+  expect(await masterLog()).toContain(
+    `PUT /COMPSs/removeNode\n<?xml version='1.0' encoding='utf-8'?><removeNode><appId>${appId}</appId><workerName>${REMOTE}</workerName></removeNode>`,
+  );
+  const messages = (await lm.api.get(`/api/v2/lm/service-instances/${compssUuid}/timeline`)).data.timeline.map(
+    (e: TimelineEntry) => e.message,
+  );
+  expect(messages).toEqual(
+    expect.arrayContaining([`COMPSs master 127.0.0.1: addResources ${REMOTE}`, `COMPSs master 127.0.0.1: removeNode ${REMOTE}`]),
+  );
   await lm.api.delete(`/api/v2/lm/service-instances/${compssUuid}?wait=true`);
 }, 120_000);

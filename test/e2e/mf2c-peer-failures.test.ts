@@ -48,7 +48,11 @@ function setLeader(ip: string | null): void {
 }
 
 async function submitById(extra: Record<string, unknown> = {}) {
-  const response = await lm.api.post('/api/v2/lm/service', { service_id: peers.cimi.seeded!.service, sla_template: 'sla-template/t1', ...extra });
+  const response = await lm.api.post('/api/v2/lm/service', {
+    service_id: peers.cimi.seeded!.service,
+    sla_template: 'sla-template/t1',
+    ...extra,
+  });
   const id = (response.data.service_instance?.id ?? response.data.service_instance_id) as string | undefined;
   if (id) made.push(uuidOf(id));
   return { response, id, uuid: id ? uuidOf(id) : '' };
@@ -91,13 +95,21 @@ test('the SLA Manager answering 500 three times, then 201: the agreement is made
     'sla-manager POST /mf2c/create-agreement',
     `sla-manager PUT /agreements/${instance.agreement.replace('agreement/', '')}/start`,
   ]);
-  expect(peers.sla.agreements().filter((a) => a.templateId === 'sla-template/t1' && a.state === 'started').map((a) => a.id)).toContain(instance.agreement);
+  expect(
+    peers.sla
+      .agreements()
+      .filter((a) => a.templateId === 'sla-template/t1' && a.state === 'started')
+      .map((a) => a.id),
+  ).toContain(instance.agreement);
   expect((await timeline(uuid)).some((e) => e.step === 'sla' && /attempt 4/.test(e.message ?? ''))).toBe(true);
   await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
 }, 120_000);
 
 test('the SLA Manager answering 400: the instance runs, the timeline and agreement_error say why, UM still counts it', async () => {
-  peers.sla.failNext('POST', '/mf2c/create-agreement', { status: 400, body: { code: '400', message: 'template: agreement:1: map has no entry for key "user"' } });
+  peers.sla.failNext('POST', '/mf2c/create-agreement', {
+    status: 400,
+    body: { code: '400', message: 'template: agreement:1: map has no entry for key "user"' },
+  });
   const { uuid, instance, before } = await startedWithoutAgreement();
   expect(instance.agreement_error).toMatch(/400.*map has no entry for key/);
   expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement']);
@@ -118,8 +130,14 @@ test('the SLA Manager hanging on an agreement start: cut at the HTTP timeout, re
   expect(instance.status).toBe('started');
   const agreementPath = `/agreements/${instance.agreement.replace('agreement/', '')}/start`;
   // PUT start is idempotent at the SLA Manager: resent after the cut.
-  await eventually('agreement started', async () => (peers.sla.stateOf(instance.agreement) === 'started' && peers.trail('sla-manager').length === 3 ? true : undefined));
-  expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement', `sla-manager PUT ${agreementPath}`, `sla-manager PUT ${agreementPath}`]);
+  await eventually('agreement started', async () =>
+    peers.sla.stateOf(instance.agreement) === 'started' && peers.trail('sla-manager').length === 3 ? true : undefined,
+  );
+  expect(peers.trail('sla-manager')).toEqual([
+    'sla-manager POST /mf2c/create-agreement',
+    `sla-manager PUT ${agreementPath}`,
+    `sla-manager PUT ${agreementPath}`,
+  ]);
   expect(peers.callsOf('sla-manager')[1].fault).toBe('hang');
   expect((await getInstance(lm.api, uuid)).agreement_error ?? null).toBeNull();
   await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
@@ -129,7 +147,11 @@ test('the SLA Manager hanging on agreement creation: not resent (it may exist), 
   peers.sla.hang('POST', '/mf2c/create-agreement', 4_000, 1);
   const { uuid, instance, before } = await startedWithoutAgreement();
   expect(instance.agreement_error).toMatch(/^no SLA agreement: /);
-  expect((await timeline(uuid)).some((e) => e.step === 'sla' && e.outcome === 'failed' && /not retried, it may exist at the SLA Manager/.test(e.message ?? ''))).toBe(true);
+  expect(
+    (await timeline(uuid)).some(
+      (e) => e.step === 'sla' && e.outcome === 'failed' && /not retried, it may exist at the SLA Manager/.test(e.message ?? ''),
+    ),
+  ).toBe(true);
   // A POST is not idempotent: one call only, however long it hung.
   expect(peers.trail('sla-manager')).toEqual(['sla-manager POST /mf2c/create-agreement']);
   await eventually('UM +1', async () => (peers.um.appsRunning() === before + 1 ? true : undefined));
@@ -161,9 +183,16 @@ test('User Management refusing the remote agent drops it; the local one is chose
   const instance = await settled(uuid);
   expect(instance.status).toBe('started');
   expect(instance.agents.map((a) => a.url)).toEqual(['127.0.0.1']);
-  expect(peers.peerLms.get(REMOTE)!.calls().map((c) => `${c.method} ${c.path}`)).toEqual(['GET /api/v2/lm/check-agent-um']);
+  expect(
+    peers.peerLms
+      .get(REMOTE)!
+      .calls()
+      .map((c) => `${c.method} ${c.path}`),
+  ).toEqual(['GET /api/v2/lm/check-agent-um']);
   const messages = (await timeline(uuid)).filter((e) => e.step === 'select').map((e) => `${e.outcome} ${e.message}`);
-  expect(messages).toEqual(expect.arrayContaining([expect.stringMatching(/^rejected User Management does not allow 127\.0\.0\.2: NOT ALLOWED/)]));
+  expect(messages).toEqual(
+    expect.arrayContaining([expect.stringMatching(/^rejected User Management does not allow 127\.0\.0\.2: NOT ALLOWED/)]),
+  );
   await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
 }, 120_000);
 
@@ -213,8 +242,16 @@ test('too few agents: the request goes to the leader with the same instance id, 
 test("as the leader: a forwarded request reuses the child's instance id", async () => {
   const seeded = peers.cimi.seeded!;
   const id = peers.cimi.seed('service-instance', {
-    user: 'bob', device_id: 'child', device_ip: '127.0.0.5', parent_device_id: 'not-defined', parent_device_ip: 'not-defined',
-    service: seeded.service, agreement: 'sla-template/t1', status: 'created-not-initialized', service_type: 'docker', agents: [],
+    user: 'bob',
+    device_id: 'child',
+    device_ip: '127.0.0.5',
+    parent_device_id: 'not-defined',
+    parent_device_ip: 'not-defined',
+    service: seeded.service,
+    agreement: 'sla-template/t1',
+    status: 'created-not-initialized',
+    service_type: 'docker',
+    agents: [],
     acl: { owner: { principal: 'bob', type: 'USER' }, rules: [] },
   });
   const body = { service_id: seeded.service, user_id: 'bob', sla_template: 'sla-template/t1', service_instance_id: id };

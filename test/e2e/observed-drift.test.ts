@@ -22,10 +22,14 @@ afterAll(async () => {
 });
 
 async function untilInstance(uuid: string, what: string, ok: (instance: ServiceInstance) => boolean): Promise<ServiceInstance> {
-  return eventually(what, async () => {
-    const instance = await getInstance(lm.api, uuid);
-    return ok(instance) ? instance : undefined;
-  }, 15_000);
+  return eventually(
+    what,
+    async () => {
+      const instance = await getInstance(lm.api, uuid);
+      return ok(instance) ? instance : undefined;
+    },
+    15_000,
+  );
 }
 
 async function observations(uuid: string): Promise<TimelineEntry[]> {
@@ -50,7 +54,9 @@ test('a container stopped outside the LM degrades the instance; running again, i
   await docker.getContainer(first.container_id).start();
   const recovered = await untilInstance(uuid, 'started again', (i) => i.status === 'started');
   expect(recovered.agents.map((a) => a.error)).toEqual([null, null]);
-  expect((await observations(uuid)).some((e) => e.outcome === 'ok' && /is running on the runtime \(recorded error\)/.test(e.message ?? ''))).toBe(true);
+  expect(
+    (await observations(uuid)).some((e) => e.outcome === 'ok' && /is running on the runtime \(recorded error\)/.test(e.message ?? '')),
+  ).toBe(true);
 
   // Removed by hand: the instance says so, and terminate still cleans up the rest.
   await docker.getContainer(second.container_id).remove({ force: true });
@@ -82,7 +88,7 @@ test('an instance the user stopped stays stopped; start after a crash runs it ag
   expect((await containersOf(uuid))[0].State).toBe('running');
 });
 
-test("a container whose HEALTHCHECK fails is not started; once healthy, it is", async () => {
+test('a container whose HEALTHCHECK fails is not started; once healthy, it is', async () => {
   const { uuid, instance } = await submit(lm.api, { image: ensureHealthCheckedImage() });
   lm.made.push(uuid);
   expect(instance.status).toBe('started');

@@ -38,7 +38,7 @@ test('an image that does not exist: error, with the reason on the instance and t
   lm.made.push(uuid);
   expect(instance.status).toBe('error');
   expect(instance.agents[0].status).toBe('not-deployed');
-  expect(instance.agents[0].error).toMatch(/image "lm-test\/does-not-exist:1.0" is not on agent .* pulling it failed/);
+  expect(instance.agents[0].error).toMatch(/image "lm-test\/does-not-exist:1.0" is not on agent .* (cannot be pulled|pulling it failed)/);
   expect(instance.error).toMatch(/does-not-exist/);
   expect(await containersOf(uuid)).toHaveLength(0);
   const timeline = await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`);

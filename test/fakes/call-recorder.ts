@@ -105,7 +105,9 @@ export class CallRecorder {
         if (found) return resolve(found);
         if (Date.now() >= deadline) {
           const seen = this.recorded.map((c) => `  ${describeCall(c)}`).join('\n');
-          return reject(new Error(`waitForCall: no ${what} within ${timeoutMs} ms; calls seen (${this.recorded.length}):\n${seen || '  (none)'}`));
+          return reject(
+            new Error(`waitForCall: no ${what} within ${timeoutMs} ms; calls seen (${this.recorded.length}):\n${seen || '  (none)'}`),
+          );
         }
         setTimeout(poll, POLL_INTERVAL_MS);
       };

@@ -18,8 +18,7 @@ export type FilterValue =
   | { kind: 'null' };
 
 export type FilterNode =
-  | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
-  | { kind: 'comp'; path: string[]; op: FilterOp; value: FilterValue };
+  { kind: 'and' | 'or'; left: FilterNode; right: FilterNode } | { kind: 'comp'; path: string[]; op: FilterOp; value: FilterValue };
 
 export class CimiFilterError extends Error {}
 
@@ -224,7 +223,9 @@ function matchesComparison(op: FilterOp, actual: unknown[], expected: FilterValu
       return actual.some((a) => typeof a === 'string' && expected.kind === 'string' && a.startsWith(expected.value));
     case '==':
       // Full-text search approximated by a case-insensitive substring match.
-      return actual.some((a) => typeof a === 'string' && expected.kind === 'string' && a.toLowerCase().includes(expected.value.toLowerCase()));
+      return actual.some(
+        (a) => typeof a === 'string' && expected.kind === 'string' && a.toLowerCase().includes(expected.value.toLowerCase()),
+      );
   }
 }
 

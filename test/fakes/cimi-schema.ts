@@ -6,12 +6,33 @@
 import { canonicalJson, isNonBlankString, isRecord, type JsonObject } from './json-values';
 
 const INSTANCE_REQUIRED = [
-  'id', 'resourceURI', 'acl', 'user', 'device_id', 'device_ip', 'parent_device_id', 'parent_device_ip',
-  'service', 'agreement', 'status', 'service_type', 'created', 'updated', 'agents',
+  'id',
+  'resourceURI',
+  'acl',
+  'user',
+  'device_id',
+  'device_ip',
+  'parent_device_id',
+  'parent_device_ip',
+  'service',
+  'agreement',
+  'status',
+  'service_type',
+  'created',
+  'updated',
+  'agents',
 ];
 const INSTANCE_OPTIONAL = ['name', 'description', 'properties', 'operations'];
 const INSTANCE_NONBLANK = [
-  'user', 'device_id', 'device_ip', 'parent_device_id', 'parent_device_ip', 'service', 'agreement', 'status', 'service_type',
+  'user',
+  'device_id',
+  'device_ip',
+  'parent_device_id',
+  'parent_device_ip',
+  'service',
+  'agreement',
+  'status',
+  'service_type',
 ];
 const AGENT_REQUIRED = ['url', 'device_id', 'ports', 'status', 'container_id', 'allow', 'app_type'];
 const AGENT_OPTIONAL = ['master_compss', 'compss_app_id', 'agent_param'];

@@ -58,7 +58,14 @@ export class CimiStore {
     const now = new Date().toISOString();
     const given = typeof body.id === 'string' && body.id.startsWith(`${resource}/`) ? body.id : undefined;
     const id = given ?? `${resource}/${randomUUID()}`;
-    const doc: JsonObject = { id, resourceURI: resourceUri(resource), created: now, updated: now, acl: defaultAcl('ADMIN'), ...clone(body) };
+    const doc: JsonObject = {
+      id,
+      resourceURI: resourceUri(resource),
+      created: now,
+      updated: now,
+      acl: defaultAcl('ADMIN'),
+      ...clone(body),
+    };
     doc.id = id;
     doc.resourceURI = resourceUri(resource);
     delete doc.operations;

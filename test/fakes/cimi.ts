@@ -102,7 +102,10 @@ export async function startFakeCimi(options: FakeCimiOptions = {}): Promise<Fake
     if (!isRecord(body)) return void res.status(400).json(envelope(400, 'invalid request body: a JSON object is required'));
     const caller = (req.get(AUTH_HEADER) ?? 'ANON').trim().split(/\s+/)[0] ?? 'ANON';
     const id = store.create(pathParam(req, 'resource'), body, caller);
-    res.status(201).set('Location', id).json({ status: 201, message: `${id} created`, 'resource-id': id });
+    res
+      .status(201)
+      .set('Location', id)
+      .json({ status: 201, message: `${id} created`, 'resource-id': id });
   });
 
   router.get('/api/:resource/:uuid', (req: Request, res: Response) => {

@@ -50,7 +50,8 @@ export async function startFakeCompssAgent(options: FakeCompssAgentOptions = {})
   // BigInt: the ids do not fit a JS number, which is the point.
   let nextAppId = BigInt(options.appId ?? DEFAULT_COMPSS_APP_ID);
   const applications = new Map<string, CompssApplication>();
-  const reportUrl = options.reportTo === undefined ? undefined : typeof options.reportTo === 'string' ? options.reportTo : options.reportTo.apiUrl;
+  const reportUrl =
+    options.reportTo === undefined ? undefined : typeof options.reportTo === 'string' ? options.reportTo : options.reportTo.apiUrl;
 
   const router = express.Router();
 
@@ -110,7 +111,10 @@ export async function startFakeCompssAgent(options: FakeCompssAgentOptions = {})
     res.status(200).end();
   });
 
-  const server = await startFakeServer({ peer: 'compss-agent', routes: router, errorBody: (status, message) => `${status} ${message}` }, options);
+  const server = await startFakeServer(
+    { peer: 'compss-agent', routes: router, errorBody: (status, message) => `${status} ${message}` },
+    options,
+  );
   return {
     ...server,
     setNextAppId: (appId) => void (nextAppId = BigInt(appId)),

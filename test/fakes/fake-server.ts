@@ -4,14 +4,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
-import {
-  CallRecorder,
-  type CallPredicate,
-  type FaultKind,
-  type PathMatcher,
-  RECORDED_HEADERS,
-  type RecordedCall,
-} from './call-recorder';
+import { CallRecorder, type CallPredicate, type FaultKind, type PathMatcher, RECORDED_HEADERS, type RecordedCall } from './call-recorder';
 import { queryParams } from './http-params';
 import { sendPayload } from './send-payload';
 import { type ErrorBodyFactory, FaultInjector, type FailureScript } from './fault-injector';

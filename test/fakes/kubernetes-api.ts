@@ -25,6 +25,7 @@ import { type FakeServer, type FakeServerOptions, startFakeServer } from './fake
 import { pathParam, queryParams } from './http-params';
 import { matchesSelector } from './kubernetes-selector';
 import { WatchHub } from './kubernetes-watch';
+import { PodLogs } from './kubernetes-pod-logs';
 import { clone, isRecord, type JsonObject } from './json-values';
 
 export type { PodWaiting } from './kubernetes-controller';
@@ -54,6 +55,8 @@ export interface FakeKubernetesApi extends FakeServer {
   compact(): void;
   /** Watches streaming now. */
   openWatches(): number;
+  /** A line that `container` of every pod of Deployment `deployment` prints (served by `pods/<name>/log`). */
+  appendPodLog(namespace: string, deployment: string, container: string, line: string): void;
 }
 
 const TYPES: Record<ResourcePlural, ResourceType> = { deployments: DEPLOYMENTS, services: SERVICES };
@@ -88,6 +91,7 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
   const store = new KubernetesStore(options.namespaces ?? ['default']);
   const controller = new DeploymentController(store, options.readyDelayMs ?? 50);
   const watches = new WatchHub(store);
+  const podLogs = new PodLogs();
   const router: Router = express.Router();
 
   const existing = (type: ResourceType, namespace: string, name: string): StoredObject => {
@@ -100,7 +104,12 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
   const checkWrite = (type: ResourceType, namespace: string, body: unknown, current: StoredObject | undefined): JsonObject => {
     if (!isRecord(body)) throw new ApiError(failureStatus(400, 'the body of the request must be a JSON object'));
     if (body.apiVersion !== undefined && body.apiVersion !== type.apiVersion) {
-      throw new ApiError(failureStatus(400, `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${type.apiVersion})`));
+      throw new ApiError(
+        failureStatus(
+          400,
+          `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${type.apiVersion})`,
+        ),
+      );
     }
     if (body.kind !== undefined && body.kind !== type.kind) {
       throw new ApiError(failureStatus(400, `the kind in the data (${String(body.kind)}) does not match the expected kind (${type.kind})`));
@@ -111,17 +120,33 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
       throw new ApiError(failureStatus(400, 'the namespace of the provided object does not match the namespace sent on the request'));
     }
     if (current && metadata.name !== undefined && metadata.name !== current.metadata.name) {
-      throw new ApiError(failureStatus(400, `the name of the object (${String(metadata.name)}) does not match the name on the URL (${current.metadata.name})`));
+      throw new ApiError(
+        failureStatus(
+          400,
+          `the name of the object (${String(metadata.name)}) does not match the name on the URL (${current.metadata.name})`,
+        ),
+      );
     }
     const named = current ? { ...body, metadata: { ...metadata, name: current.metadata.name } } : body;
     const name = current?.metadata.name ?? String(metadata.name ?? '');
     const causes = type.validate(named);
-    if (current && type === SERVICES && isRecord(named.spec) && named.spec.clusterIP !== undefined && named.spec.clusterIP !== current.spec.clusterIP) {
+    if (
+      current &&
+      type === SERVICES &&
+      isRecord(named.spec) &&
+      named.spec.clusterIP !== undefined &&
+      named.spec.clusterIP !== current.spec.clusterIP
+    ) {
       causes.push({ reason: 'FieldValueInvalid', message: 'Invalid value: field is immutable', field: 'spec.clusterIPs[0]' });
     }
     if (type === SERVICES) {
       const taken = store.takenNodePort(named, current);
-      if (taken !== null) causes.push({ reason: 'FieldValueInvalid', message: `Invalid value: ${taken}: provided port is already allocated`, field: 'spec.ports[0].nodePort' });
+      if (taken !== null)
+        causes.push({
+          reason: 'FieldValueInvalid',
+          message: `Invalid value: ${taken}: provided port is already allocated`,
+          field: 'spec.ports[0].nodePort',
+        });
     }
     if (causes.length > 0) throw new ApiError(invalid(type, name, causes));
     return named;
@@ -136,7 +161,9 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
   const patched = (req: Request, target: JsonObject): JsonObject => {
     const patchType = patchTypeOf(req.headers['content-type']);
     if (patchType === null) {
-      throw new ApiError(failureStatus(415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}`));
+      throw new ApiError(
+        failureStatus(415, `the body of the request was in an unknown format - accepted media types include: ${PATCH_TYPES}`),
+      );
     }
     try {
       return applyPatch(target, req.body, patchType);
@@ -164,39 +191,61 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
       const items = store.list(type, namespace).filter((item) => matchesSelector(item.metadata.labels, params.get('labelSelector')));
       send(res, 200, listOf(type, items, store.resourceVersion()));
     };
-    router.get(base, handle((req, res) => listOrWatch(req, res, pathParam(req, 'namespace'))));
+    router.get(
+      base,
+      handle((req, res) => listOrWatch(req, res, pathParam(req, 'namespace'))),
+    );
     // Across every namespace: /apis/apps/v1/deployments, /api/v1/services.
-    router.get(base.replace('/namespaces/:namespace', ''), handle((req, res) => listOrWatch(req, res, undefined)));
-    router.post(base, handle((req, res) => {
-      const namespace = pathParam(req, 'namespace');
-      const body = checkWrite(type, namespace, req.body, undefined);
-      const name = String((body.metadata as JsonObject).name);
-      if (store.get(type, namespace, name)) throw new ApiError(alreadyExists(type, name));
-      const created = store.create(type, namespace, body);
-      if (type === DEPLOYMENTS) controller.changed(created);
-      send(res, 201, created);
-    }));
-    router.get(`${base}/:name`, handle((req, res) => {
-      send(res, 200, existing(type, pathParam(req, 'namespace'), pathParam(req, 'name')));
-    }));
-    router.put(`${base}/:name`, handle((req, res) => {
-      const current = existing(type, pathParam(req, 'namespace'), pathParam(req, 'name'));
-      const body = checkWrite(type, current.metadata.namespace, req.body, current);
-      const version = isRecord(body.metadata) ? body.metadata.resourceVersion : undefined;
-      if (version !== undefined && version !== current.metadata.resourceVersion) throw new ApiError(conflict(type, current.metadata.name));
-      send(res, 200, write(type, current, body));
-    }));
-    router.patch(`${base}/:name`, handle((req, res) => {
-      const current = existing(type, pathParam(req, 'namespace'), pathParam(req, 'name'));
-      const body = checkWrite(type, current.metadata.namespace, patched(req, clone(current)), current);
-      send(res, 200, write(type, current, body));
-    }));
-    router.delete(`${base}/:name`, handle((req, res) => {
-      const current = existing(type, pathParam(req, 'namespace'), pathParam(req, 'name'));
-      store.remove(type, current);
-      // apps/v1 answers a Status; core/v1 Services answer the deleted object.
-      send(res, 200, type === DEPLOYMENTS ? successStatus(type, current.metadata.name, current.metadata.uid) : current);
-    }));
+    router.get(
+      base.replace('/namespaces/:namespace', ''),
+      handle((req, res) => listOrWatch(req, res, undefined)),
+    );
+    router.post(
+      base,
+      handle((req, res) => {
+        const namespace = pathParam(req, 'namespace');
+        const body = checkWrite(type, namespace, req.body, undefined);
+        const name = String((body.metadata as JsonObject).name);
+        if (store.get(type, namespace, name)) throw new ApiError(alreadyExists(type, name));
+        const created = store.create(type, namespace, body);
+        if (type === DEPLOYMENTS) controller.changed(created);
+        send(res, 201, created);
+      }),
+    );
+    router.get(
+      `${base}/:name`,
+      handle((req, res) => {
+        send(res, 200, existing(type, pathParam(req, 'namespace'), pathParam(req, 'name')));
+      }),
+    );
+    router.put(
+      `${base}/:name`,
+      handle((req, res) => {
+        const current = existing(type, pathParam(req, 'namespace'), pathParam(req, 'name'));
+        const body = checkWrite(type, current.metadata.namespace, req.body, current);
+        const version = isRecord(body.metadata) ? body.metadata.resourceVersion : undefined;
+        if (version !== undefined && version !== current.metadata.resourceVersion)
+          throw new ApiError(conflict(type, current.metadata.name));
+        send(res, 200, write(type, current, body));
+      }),
+    );
+    router.patch(
+      `${base}/:name`,
+      handle((req, res) => {
+        const current = existing(type, pathParam(req, 'namespace'), pathParam(req, 'name'));
+        const body = checkWrite(type, current.metadata.namespace, patched(req, clone(current)), current);
+        send(res, 200, write(type, current, body));
+      }),
+    );
+    router.delete(
+      `${base}/:name`,
+      handle((req, res) => {
+        const current = existing(type, pathParam(req, 'namespace'), pathParam(req, 'name'));
+        store.remove(type, current);
+        // apps/v1 answers a Status; core/v1 Services answer the deleted object.
+        send(res, 200, type === DEPLOYMENTS ? successStatus(type, current.metadata.name, current.metadata.uid) : current);
+      }),
+    );
   }
 
   const scaleBase = '/apis/apps/v1/namespaces/:namespace/deployments/:name/scale';
@@ -217,33 +266,72 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
   const rescale = (deployment: StoredObject, scale: unknown): StoredObject => {
     const replicas = isRecord(scale) && isRecord(scale.spec) ? (scale.spec.replicas ?? 0) : undefined;
     if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-      throw new ApiError(invalid({ plural: 'scale', group: 'autoscaling', kind: 'Scale' }, deployment.metadata.name, [
-        { reason: 'FieldValueInvalid', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`, field: 'spec.replicas' },
-      ]));
+      throw new ApiError(
+        invalid({ plural: 'scale', group: 'autoscaling', kind: 'Scale' }, deployment.metadata.name, [
+          {
+            reason: 'FieldValueInvalid',
+            message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0`,
+            field: 'spec.replicas',
+          },
+        ]),
+      );
     }
     return write(DEPLOYMENTS, deployment, { ...deployment, spec: { ...deployment.spec, replicas } });
   };
-  router.get(scaleBase, handle((req, res) => {
-    send(res, 200, scaleOf(existing(DEPLOYMENTS, pathParam(req, 'namespace'), pathParam(req, 'name'))));
-  }));
-  router.put(scaleBase, handle((req, res) => {
-    const current = existing(DEPLOYMENTS, pathParam(req, 'namespace'), pathParam(req, 'name'));
-    send(res, 200, scaleOf(rescale(current, req.body)));
-  }));
-  router.patch(scaleBase, handle((req, res) => {
-    const current = existing(DEPLOYMENTS, pathParam(req, 'namespace'), pathParam(req, 'name'));
-    send(res, 200, scaleOf(rescale(current, patched(req, scaleOf(current)))));
-  }));
+  router.get(
+    scaleBase,
+    handle((req, res) => {
+      send(res, 200, scaleOf(existing(DEPLOYMENTS, pathParam(req, 'namespace'), pathParam(req, 'name'))));
+    }),
+  );
+  router.put(
+    scaleBase,
+    handle((req, res) => {
+      const current = existing(DEPLOYMENTS, pathParam(req, 'namespace'), pathParam(req, 'name'));
+      send(res, 200, scaleOf(rescale(current, req.body)));
+    }),
+  );
+  router.patch(
+    scaleBase,
+    handle((req, res) => {
+      const current = existing(DEPLOYMENTS, pathParam(req, 'namespace'), pathParam(req, 'name'));
+      send(res, 200, scaleOf(rescale(current, patched(req, scaleOf(current)))));
+    }),
+  );
 
-  router.get('/api/v1/namespaces/:namespace/pods', handle((req, res) => {
-    const namespace = pathParam(req, 'namespace');
-    const selector = queryParams(req).get('labelSelector');
-    const pods = store
-      .list(DEPLOYMENTS, namespace)
-      .flatMap((deployment) => controller.podsOf(deployment))
-      .filter((pod) => matchesSelector(isRecord(pod.metadata) ? pod.metadata.labels : undefined, selector));
-    send(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: store.resourceVersion() }, items: pods });
-  }));
+  router.get(
+    '/api/v1/namespaces/:namespace/pods',
+    handle((req, res) => {
+      const namespace = pathParam(req, 'namespace');
+      const selector = queryParams(req).get('labelSelector');
+      const pods = store
+        .list(DEPLOYMENTS, namespace)
+        .flatMap((deployment) => controller.podsOf(deployment))
+        .filter((pod) => matchesSelector(isRecord(pod.metadata) ? pod.metadata.labels : undefined, selector));
+      send(res, 200, { apiVersion: 'v1', kind: 'PodList', metadata: { resourceVersion: store.resourceVersion() }, items: pods });
+    }),
+  );
+
+  /** The pod of that name now, with its Deployment and containers; null when there is none. */
+  const podNamed = (namespace: string, name: string) => {
+    for (const deployment of store.list(DEPLOYMENTS, namespace)) {
+      const pod = controller.podsOf(deployment).find((p) => isRecord(p.metadata) && p.metadata.name === name);
+      if (!pod) continue;
+      const containers =
+        isRecord(pod.spec) && Array.isArray(pod.spec.containers) ? pod.spec.containers.filter(isRecord).map((c) => String(c.name)) : [];
+      return { namespace, name, deployment: deployment.metadata.name, containers };
+    }
+    return null;
+  };
+  router.get(
+    '/api/v1/namespaces/:namespace/pods/:name/log',
+    handle((req, res) => {
+      const namespace = pathParam(req, 'namespace');
+      const name = pathParam(req, 'name');
+      const refused = podLogs.serve(req, res, podNamed(namespace, name), name, () => podNamed(namespace, name) !== null);
+      if (refused) send(res, refused.code ?? 500, refused);
+    }),
+  );
 
   const server = await startFakeServer(
     {
@@ -279,9 +367,11 @@ export async function startFakeKubernetesApi(options: FakeKubernetesApiOptions =
     endWatches: () => watches.endAll(),
     compact: () => store.compact(),
     openWatches: () => watches.count,
+    appendPodLog: (namespace, deployment, container, line) => podLogs.append(namespace, deployment, container, line),
     close: async () => {
       controller.stop();
       watches.endAll();
+      podLogs.endAll();
       await server.close();
     },
   };

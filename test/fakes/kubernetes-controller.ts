@@ -70,7 +70,10 @@ export class DeploymentController {
         spec: podSpec,
         status: {
           phase: waiting ? 'Pending' : 'Running',
-          conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: waiting ? 'False' : 'True' }],
+          conditions: [
+            { type: 'PodScheduled', status: 'True' },
+            { type: 'Ready', status: waiting ? 'False' : 'True' },
+          ],
           containerStatuses: containers.map((container) => ({
             name: container.name,
             image: container.image,
@@ -103,9 +106,30 @@ export class DeploymentController {
       ...counts,
       conditions: [
         ready >= replicas
-          ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: now, lastTransitionTime: now }
-          : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: now, lastTransitionTime: now },
-        { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${deployment.metadata.name}" has successfully progressed.`, lastUpdateTime: now, lastTransitionTime: now },
+          ? {
+              type: 'Available',
+              status: 'True',
+              reason: 'MinimumReplicasAvailable',
+              message: 'Deployment has minimum availability.',
+              lastUpdateTime: now,
+              lastTransitionTime: now,
+            }
+          : {
+              type: 'Available',
+              status: 'False',
+              reason: 'MinimumReplicasUnavailable',
+              message: 'Deployment does not have minimum availability.',
+              lastUpdateTime: now,
+              lastTransitionTime: now,
+            },
+        {
+          type: 'Progressing',
+          status: 'True',
+          reason: 'NewReplicaSetAvailable',
+          message: `ReplicaSet "${deployment.metadata.name}" has successfully progressed.`,
+          lastUpdateTime: now,
+          lastTransitionTime: now,
+        },
       ],
     };
   }

@@ -126,7 +126,10 @@ function requireFrom(from: string | undefined, op: string): string {
 function tokens(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new PatchError(`invalid JSON pointer "${path}"`, 400);
-  return path.slice(1).split('/').map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((token) => token.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function get(doc: unknown, path: string): unknown {
@@ -145,7 +148,13 @@ function parentOf(root: { doc: unknown }, path: string): { parent: unknown; key:
   const all = tokens(path);
   if (all.length === 0) return { parent: root, key: 'doc' };
   const key = all[all.length - 1];
-  const parentPath = all.length === 1 ? '' : `/${all.slice(0, -1).map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1')).join('/')}`;
+  const parentPath =
+    all.length === 1
+      ? ''
+      : `/${all
+          .slice(0, -1)
+          .map((t) => t.replace(/~/g, '~0').replace(/\//g, '~1'))
+          .join('/')}`;
   return { parent: parentPath === '' ? root.doc : get(root.doc, parentPath), key };
 }
 

@@ -70,7 +70,11 @@ export function failureStatus(code: number, message: string, reason?: string, de
 }
 
 export function notFound(resource: ResourceName, name: string): KubernetesStatus {
-  return failureStatus(404, `${qualified(resource)} "${name}" not found`, 'NotFound', { name, group: resource.group, kind: resource.plural });
+  return failureStatus(404, `${qualified(resource)} "${name}" not found`, 'NotFound', {
+    name,
+    group: resource.group,
+    kind: resource.plural,
+  });
 }
 
 export function namespaceNotFound(namespace: string): KubernetesStatus {
@@ -99,7 +103,12 @@ export function invalid(resource: ResourceName, name: string, causes: StatusCaus
   const lines = causes.map((cause) => `${cause.field}: ${cause.message}`);
   const summary = lines.length === 1 ? lines[0] : `[${lines.join(', ')}]`;
   const kind = resource.group === '' ? resource.kind : `${resource.kind}.${resource.group}`;
-  return failureStatus(422, `${kind} "${name}" is invalid: ${summary}`, 'Invalid', { name, group: resource.group, kind: resource.kind, causes });
+  return failureStatus(422, `${kind} "${name}" is invalid: ${summary}`, 'Invalid', {
+    name,
+    group: resource.group,
+    kind: resource.kind,
+    causes,
+  });
 }
 
 export function forbidden(resource: ResourceName, verb: string, namespace: string): KubernetesStatus {
@@ -113,5 +122,11 @@ export function forbidden(resource: ResourceName, verb: string, namespace: strin
 }
 
 export function successStatus(resource: ResourceName, name: string, uid: string): KubernetesStatus {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, group: resource.group, kind: resource.plural, uid } };
+  return {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Success',
+    details: { name, group: resource.group, kind: resource.plural, uid },
+  };
 }

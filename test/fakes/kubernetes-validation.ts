@@ -59,7 +59,8 @@ export function validateLabels(labels: unknown, field: string): StatusCause[] {
   const causes: StatusCause[] = [];
   for (const [key, value] of Object.entries(labels)) {
     const name = key.includes('/') ? key.slice(key.indexOf('/') + 1) : key;
-    if (name.length > 63 || !QUALIFIED_NAME.test(name)) causes.push(invalidValue(field, key, 'name part must consist of alphanumeric characters'));
+    if (name.length > 63 || !QUALIFIED_NAME.test(name))
+      causes.push(invalidValue(field, key, 'name part must consist of alphanumeric characters'));
     if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
       causes.push(invalidValue(`${field}`, value, LABEL_VALUE_MESSAGE));
     }
@@ -77,7 +78,13 @@ function validatePort(port: unknown, field: string): StatusCause[] {
 function validatePortName(name: unknown, field: string): StatusCause[] {
   if (name === undefined) return [];
   if (typeof name !== 'string' || name.length > 15 || !IANA_SVC_NAME.test(name) || !/[a-z]/.test(name) || name.includes('--')) {
-    return [invalidValue(field, name, 'must be no more than 15 characters, contain only lowercase alphanumerics or "-", and contain at least one letter')];
+    return [
+      invalidValue(
+        field,
+        name,
+        'must be no more than 15 characters, contain only lowercase alphanumerics or "-", and contain at least one letter',
+      ),
+    ];
   }
   return [];
 }
@@ -149,7 +156,8 @@ export function validateService(service: JsonObject): StatusCause[] {
   const type = spec.type ?? 'ClusterIP';
   if (!SERVICE_TYPES.includes(String(type))) causes.push(notSupported('spec.type', type, SERVICE_TYPES));
   const headless = spec.clusterIP === 'None';
-  if (headless && type !== 'ClusterIP') causes.push(invalidValue('spec.clusterIPs[0]', 'None', 'may not be set to \'None\' for NodePort services'));
+  if (headless && type !== 'ClusterIP')
+    causes.push(invalidValue('spec.clusterIPs[0]', 'None', "may not be set to 'None' for NodePort services"));
   causes.push(...validateLabels(spec.selector, 'spec.selector'));
   const ports = Array.isArray(spec.ports) ? spec.ports : [];
   if (ports.length === 0 && !headless && type !== 'ExternalName') causes.push(required('spec.ports'));
@@ -165,9 +173,12 @@ export function validateService(service: JsonObject): StatusCause[] {
     if (seen.has(key)) causes.push(duplicate(at, { port: port.port, protocol }));
     seen.add(key);
     if (port.nodePort !== undefined) {
-      if (type !== 'NodePort' && type !== 'LoadBalancer') causes.push(invalidValue(`${at}.nodePort`, port.nodePort, 'may not be used when `type` is \'ClusterIP\''));
+      if (type !== 'NodePort' && type !== 'LoadBalancer')
+        causes.push(invalidValue(`${at}.nodePort`, port.nodePort, "may not be used when `type` is 'ClusterIP'"));
       else if (typeof port.nodePort !== 'number' || port.nodePort < 30000 || port.nodePort > 32767) {
-        causes.push(invalidValue(`${at}.nodePort`, port.nodePort, 'provided port is not in the valid range. The range of valid ports is 30000-32767'));
+        causes.push(
+          invalidValue(`${at}.nodePort`, port.nodePort, 'provided port is not in the valid range. The range of valid ports is 30000-32767'),
+        );
       }
     }
   });

@@ -43,7 +43,10 @@ export class WatchHub {
       backlog = this.store.eventsSince(Number(from));
     }
     if (backlog === null) {
-      write({ type: 'ERROR', object: { ...failureStatus(410, `too old resource version: ${from} (${this.store.resourceVersion()})`, 'Expired') } });
+      write({
+        type: 'ERROR',
+        object: { ...failureStatus(410, `too old resource version: ${from} (${this.store.resourceVersion()})`, 'Expired') },
+      });
       res.end();
       return;
     }

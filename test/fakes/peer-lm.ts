@@ -21,6 +21,8 @@ export interface FakePeerLmOptions extends FakeServerOptions {
   umCheck?: { result: boolean; deviceId?: string };
   /** Whether /check-agent-swarm reports a swarm manager. Default false. */
   swarm?: boolean;
+  /** Answer `POST …/service-instance-int/status` as a new LM does; an original LM (the default) answers 404. */
+  reportsStatus?: boolean;
 }
 
 export interface FakePeerLm extends FakeServer {
@@ -29,6 +31,8 @@ export interface FakePeerLm extends FakeServer {
   setSwarm(manager: boolean): void;
   /** Simulated workloads by container id, with the agent as last reported. */
   containers(): Map<string, JsonObject>;
+  /** What its runtime now reports for a workload (a crash behind the LM's back: `stopped`). */
+  setWorkloadStatus(containerId: string, status: string): void;
 }
 
 const ok = (message: string, extra: JsonObject): JsonObject => ({ error: false, message, ...extra });
@@ -69,10 +73,13 @@ export async function startFakePeerLm(options: FakePeerLmOptions = {}): Promise<
     }
     const { service, agent } = body;
     const execType = service.exec_type;
-    const outcome = deployOutcome === 'auto' ? (['docker-swarm', 'K8s', 'kubernetes'].includes(String(execType)) ? 'null' : 'ok') : deployOutcome;
+    const outcome =
+      deployOutcome === 'auto' ? (['docker-swarm', 'K8s', 'kubernetes'].includes(String(execType)) ? 'null' : 'ok') : deployOutcome;
     if (outcome === 'null') return void res.status(200).json(null);
     if (outcome === 'error') {
-      return void res.status(500).json(ko('Exception: __deploy_docker_image()', { agent: toPythonLiteral(agent), service: toPythonLiteral(service) }));
+      return void res
+        .status(500)
+        .json(ko('Exception: __deploy_docker_image()', { agent: toPythonLiteral(agent), service: toPythonLiteral(service) }));
     }
     const id = containerId();
     const deployed: JsonObject = {
@@ -104,6 +111,17 @@ export async function startFakePeerLm(options: FakePeerLmOptions = {}): Promise<
     if (body.operation === 'terminate') extra.status = status;
     res.json(ok(operation.message, extra));
   });
+
+  if (options.reportsStatus === true) {
+    router.post(`${PREFIX}/service-instance-int/status`, (req: Request, res: Response) => {
+      const body: unknown = req.body;
+      if (!isRecord(body) || !isRecord(body.service) || !isRecord(body.agent))
+        return void res.status(400).json(ko('parameter not found: agent'));
+      const known = containers.get(String(body.agent.container_id));
+      // A workload the runtime does not know was removed behind the LM's back.
+      res.json(ok('Agent status', { status: known === undefined ? 'error' : String(known.status) }));
+    });
+  }
 
   router.get(`${PREFIX}/check-agent-um`, (_req: Request, res: Response) => {
     const allowed = umCheck.result;
@@ -148,7 +166,9 @@ export async function startFakePeerLm(options: FakePeerLmOptions = {}): Promise<
     if (body.type === 'sla_notification') return void res.json(ok('SLA Notification has been processed', { notification: repr }));
     if (body.type === 'qos_enforcement') {
       if (!isRecord(body.data) || body.data.num_agents === undefined || body.data.service_instance_id === undefined) {
-        return void res.status(406).json({ error: true, message: 'Error', 'parameter num_agents / service_instance_id not found in qos notification': repr });
+        return void res
+          .status(406)
+          .json({ error: true, message: 'Error', 'parameter num_agents / service_instance_id not found in qos notification': repr });
       }
       return void res.json(ok('QoS Notification is being processed...', { notification: repr }));
     }
@@ -162,5 +182,10 @@ export async function startFakePeerLm(options: FakePeerLmOptions = {}): Promise<
     setUmCheck: (check) => void (umCheck = check),
     setSwarm: (manager) => void (swarm = manager),
     containers: () => new Map([...containers].map(([id, agent]) => [id, clone(agent)])),
+    setWorkloadStatus: (id, status) => {
+      const agent = containers.get(id);
+      if (agent === undefined) throw new Error(`the fake LM has no workload ${id}`);
+      containers.set(id, { ...agent, status });
+    },
   };
 }

@@ -57,7 +57,10 @@ export async function startFakeRecommender(options: FakeRecommenderOptions = {})
     res.status(200).json(mode === 'empty' ? [] : hosts);
   });
   // The engine is Flask: unknown routes and errors answer HTML/text, not JSON.
-  const server = await startFakeServer({ peer: 'recommender', routes: router, errorBody: (status, message) => `${status}: ${message}` }, options);
+  const server = await startFakeServer(
+    { peer: 'recommender', routes: router, errorBody: (status, message) => `${status}: ${message}` },
+    options,
+  );
 
   return {
     ...server,

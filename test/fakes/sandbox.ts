@@ -1,7 +1,7 @@
 /**
  * Local mF2C sandbox: every fake peer on its usual port, CIMI seeded with this host's agent and a docker
- * service, one JSON line on stdout per call received. Run `node dist/test/fakes/sandbox.js` after
- * `npm run build`, start the LM with the env line it prints, stop with Ctrl-C.
+ * service, one JSON line on stdout per call received. Run `node .build/test/fakes/sandbox.js` after
+ * `npm run build:dev`, start the LM with the env line it prints, stop with Ctrl-C.
  *
  * Env: HOST_IP (agent device_ip and recommended host, default 127.0.0.1), LEADER_IP (default HOST_IP),
  * FAKE_BIND_HOST (default 127.0.0.1), FAKE_CIMI_PORT (8201), FAKE_SLA_PORT (46030), FAKE_SM_PORT (46200),
@@ -83,7 +83,13 @@ export async function startSandbox(config: SandboxConfig): Promise<Sandbox> {
     started.push(sla);
     const sm = await startFakeServiceManager({ host, port: config.ports.sm, recorder, cimi });
     started.push(sm);
-    const um = await startFakeUserManagement({ host, port: config.ports.um, recorder, user: cimi.seeded?.user, deviceId: cimi.seeded?.device });
+    const um = await startFakeUserManagement({
+      host,
+      port: config.ports.um,
+      recorder,
+      user: cimi.seeded?.user,
+      deviceId: cimi.seeded?.device,
+    });
     started.push(um);
     const recommender = await startFakeRecommender({ host, port: config.ports.recommender, recorder, hosts: [config.hostIp] });
     started.push(recommender);
@@ -121,7 +127,11 @@ async function main(): Promise<void> {
   const sandbox = await startSandbox(config);
   const print = (line: string): void => void process.stdout.write(`${line}\n`);
   print('# mF2C sandbox ready; start the LM with:');
-  print(Object.entries(sandbox.env).map(([k, v]) => `${k}=${v}`).join(' '));
+  print(
+    Object.entries(sandbox.env)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+  );
   print(JSON.stringify({ event: 'seeded', ...sandbox.cimi.seeded }));
   sandbox.recorder.onCall((call) => print(JSON.stringify(call)));
 

@@ -68,7 +68,10 @@ export async function startFakeServiceManager(options: FakeServiceManagerOptions
     reply(res, id, 200, 'OK', qosView(instance, allowOverrides));
   });
 
-  const server = await startFakeServer({ peer: 'service-manager', routes: router, errorBody: (status, message) => ({ message, 'resource-id': ROOT, status }) }, options);
+  const server = await startFakeServer(
+    { peer: 'service-manager', routes: router, errorBody: (status, message) => ({ message, 'resource-id': ROOT, status }) },
+    options,
+  );
   return {
     ...server,
     setInstance: (instance) => void scripted.set(String(instance.id), clone(instance)),

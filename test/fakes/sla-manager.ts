@@ -78,7 +78,11 @@ export async function startFakeSlaManager(options: FakeSlaManagerOptions = {}): 
     id: lastSegment(a.id),
     name: lastSegment(a.id),
     state: a.state,
-    details: { id: lastSegment(a.id), type: 'agreement', client: { id: String(a.parameters.user ?? ''), name: String(a.parameters.user ?? '') } },
+    details: {
+      id: lastSegment(a.id),
+      type: 'agreement',
+      client: { id: String(a.parameters.user ?? ''), name: String(a.parameters.user ?? '') },
+    },
   });
   router.get('/agreements', (_req: Request, res: Response) => {
     res.json([...agreements.values()].map(agreementJson));

@@ -46,7 +46,10 @@ export async function startFakeUserManagement(options: FakeUserManagementOptions
   let resourceContributor = options.resourceContributor ?? true;
   let forcedCheck: boolean | 'auto' = 'auto';
   const now = new Date().toISOString();
-  const acl = (): JsonObject => ({ owner: { principal: user ?? 'ADMIN', type: 'USER' }, rules: [{ principal: 'ADMIN', type: 'ROLE', right: 'ALL' }] });
+  const acl = (): JsonObject => ({
+    owner: { principal: user ?? 'ADMIN', type: 'USER' },
+    rules: [{ principal: 'ADMIN', type: 'ROLE', right: 'ALL' }],
+  });
   const sharingModel: JsonObject = {
     id: `sharing-model/${randomUUID()}`,
     max_apps: options.maxApps ?? 100,
@@ -81,7 +84,12 @@ export async function startFakeUserManagement(options: FakeUserManagementOptions
     const contributorOk = forcedCheck === 'auto' ? resourceContributor : forcedCheck;
     const appsOk = forcedCheck === 'auto' ? appsRunning < maxApps : true;
     if (contributorOk && appsOk) {
-      return void res.json({ error: false, message: 'ALLOWED: resource_contributor is set to TRUE; ', result: true, sharing_model: currentSharingModel() });
+      return void res.json({
+        error: false,
+        message: 'ALLOWED: resource_contributor is set to TRUE; ',
+        result: true,
+        sharing_model: currentSharingModel(),
+      });
     }
     const reasons = `${contributorOk ? '' : 'NOT ALLOWED: resource_contributor is set to FALSE; '}${appsOk ? '' : 'NOT ALLOWED: apps_running >= max_apps; '}`;
     res.json({ error: false, message: reasons, result: false, sharing_model: {} });

@@ -64,18 +64,25 @@ test('lm_instances counts the instances by status as the listing does', async ()
   const uuid = uuidOf(submitted.data.service_instance.id as string);
   lm.made.push(uuid);
   expect((await lm.api.put(`/api/v2/lm/service-instances/${uuid}?wait=true`, { operation: 'stop' }, auth)).status).toBe(200);
-  await eventually('the stopped instance counted alike by /metrics and the listing', async () => {
-    const listed = (await lm.api.get('/api/v2/lm/service-instances/all?status=stopped', auth)).data.count as number;
-    const scraped = sample((await lm.api.get('/metrics', auth)).data as string, 'lm_instances', { status: 'stopped' });
-    return listed >= 1 && scraped === listed ? true : undefined;
-  }, 15_000, 200);
+  await eventually(
+    'the stopped instance counted alike by /metrics and the listing',
+    async () => {
+      const listed = (await lm.api.get('/api/v2/lm/service-instances/all?status=stopped', auth)).data.count as number;
+      const scraped = sample((await lm.api.get('/metrics', auth)).data as string, 'lm_instances', { status: 'stopped' });
+      return listed >= 1 && scraped === listed ? true : undefined;
+    },
+    15_000,
+    200,
+  );
   const text = (await lm.api.get('/metrics', auth)).data as string;
   // Every status has its series, zero or not.
   for (const status of ['started', 'error', 'terminated']) expect(sample(text, 'lm_instances', { status })).toEqual(expect.any(Number));
 });
 
 test('the OpenAPI document describes /metrics as Prometheus text behind the client token', async () => {
-  const doc = (await lm.api.get('/api/v2/lm')).data as { paths: Record<string, { get?: { security: unknown; responses: Record<string, { content?: Record<string, unknown> }> } }> };
+  const doc = (await lm.api.get('/api/v2/lm')).data as {
+    paths: Record<string, { get?: { security: unknown; responses: Record<string, { content?: Record<string, unknown> }> } }>;
+  };
   const metrics = doc.paths['/metrics']?.get;
   expect(metrics).toBeDefined();
   expect(metrics?.security).toEqual([{ clientToken: [] }]);

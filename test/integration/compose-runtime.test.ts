@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { ComposeRuntime } from '../../activities/runtime/compose/compose-runtime';
-import { composeProjectName } from '../../activities/runtime/compose/compose-project-name';
+import { composeProjectName } from '../../activities/runtime/labels';
 import { DEFAULT_COMPOSE_FETCH_LIMITS } from '../../activities/runtime/compose/fetch-compose-file';
 import { sweepComposeProject } from '../../activities/runtime/compose/sweep-compose-project';
 import { LABEL_INSTANCE } from '../../activities/runtime/labels';
@@ -33,7 +33,6 @@ function composeRuntime(allowPrivileged = false): ComposeRuntime {
     allowPrivileged,
     fetchLimits: { ...DEFAULT_COMPOSE_FETCH_LIMITS, timeoutMs: 5_000 },
     composeHttpTimeoutS: 60,
-    onProgress: () => undefined,
   });
 }
 
@@ -152,7 +151,11 @@ test('a fixed container_name makes a second instance fail for good, without touc
   const a = composeSpec(url);
   const b = composeSpec(url);
   const refA = refOf(a, await runtime.deploy(a));
-  await expect(runtime.deploy(b)).rejects.toMatchObject({ type: 'InvalidSpec', nonRetryable: true, message: expect.stringMatching(/already in use/) });
+  await expect(runtime.deploy(b)).rejects.toMatchObject({
+    type: 'InvalidSpec',
+    nonRetryable: true,
+    message: expect.stringMatching(/already in use/),
+  });
   // b's cleanup went by b's project label: a's container is still there, b's directory is gone.
   expect(await statesOf(refA.container_id)).toEqual({ web: 'created' });
   expect(fs.existsSync(path.join(workingDir, composeProjectName(b)))).toBe(false);
@@ -160,7 +163,12 @@ test('a fixed container_name makes a second instance fail for good, without touc
 });
 
 test('a privileged service is refused for good, naming the service, the key and the line; nothing is left behind', async () => {
-  const spec = composeSpec(server.put('privileged.yml', `services:\n  web:\n    image: ${BUSYBOX_IMAGE}\n  root:\n    image: ${BUSYBOX_IMAGE}\n    privileged: true\n`));
+  const spec = composeSpec(
+    server.put(
+      'privileged.yml',
+      `services:\n  web:\n    image: ${BUSYBOX_IMAGE}\n  root:\n    image: ${BUSYBOX_IMAGE}\n    privileged: true\n`,
+    ),
+  );
   await expect(runtime.deploy(spec)).rejects.toMatchObject({
     type: 'InvalidSpec',
     nonRetryable: true,
@@ -206,7 +214,9 @@ test('a missing image fails the deploy for good and cleans up', async () => {
 });
 
 test('a service that dies at start fails the start with its name', async () => {
-  const spec = composeSpec(server.put('dies.yml', `services:\n  crash:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sh", "-c", "exit 3"]\n`));
+  const spec = composeSpec(
+    server.put('dies.yml', `services:\n  crash:\n    image: ${BUSYBOX_IMAGE}\n    command: ["sh", "-c", "exit 3"]\n`),
+  );
   const ref = refOf(spec, await runtime.deploy(spec));
   // `up -d` returns before the container's shell has exited: retry the check like the workflow would.
   let lastError: unknown;

@@ -10,7 +10,7 @@ import type Docker from 'dockerode';
 import { ComposeStackRuntime } from '../../activities/runtime/compose-swarm/compose-stack-runtime';
 import { removeLeftoverNetworks, STACK_NAMESPACE_LABEL } from '../../activities/runtime/compose-swarm/stack-state';
 import { NOT_A_MANAGER, requireSwarmManager } from '../../activities/runtime/compose-swarm/swarm-manager';
-import { composeProjectName } from '../../activities/runtime/compose/compose-project-name';
+import { composeProjectName } from '../../activities/runtime/labels';
 import { DEFAULT_COMPOSE_FETCH_LIMITS } from '../../activities/runtime/compose/fetch-compose-file';
 import { LABEL_INSTANCE } from '../../activities/runtime/labels';
 import type { WorkloadSpec } from '../../activities/runtime/workload';
@@ -47,7 +47,8 @@ async function networksOfStack(stack: string): Promise<Docker.NetworkInspectInfo
 /** Replicas each service of the stack is scaled to, by short service name. */
 async function replicasOf(stack: string): Promise<Record<string, number>> {
   const replicas: Record<string, number> = {};
-  for (const s of await servicesOfStack(stack)) replicas[(s.Spec?.Name ?? '').replace(`${stack}_`, '')] = s.Spec?.Mode?.Replicated?.Replicas ?? -1;
+  for (const s of await servicesOfStack(stack))
+    replicas[(s.Spec?.Name ?? '').replace(`${stack}_`, '')] = s.Spec?.Mode?.Replicated?.Replicas ?? -1;
   return replicas;
 }
 
@@ -63,9 +64,21 @@ async function runningOf(stack: string): Promise<Record<string, number>> {
 }
 
 async function removeStack(stack: string): Promise<void> {
-  for (const s of await servicesOfStack(stack).catch(() => [])) await docker.getService(s.ID).remove().catch(() => undefined);
-  await eventually(`containers of ${stack} gone`, async () => (Object.keys(await runningOf(stack)).length === 0 ? true : undefined), 60_000).catch(() => undefined);
-  for (const n of await networksOfStack(stack).catch(() => [])) await docker.getNetwork(n.Id).remove().catch(() => undefined);
+  for (const s of await servicesOfStack(stack).catch(() => []))
+    await docker
+      .getService(s.ID)
+      .remove()
+      .catch(() => undefined);
+  await eventually(
+    `containers of ${stack} gone`,
+    async () => (Object.keys(await runningOf(stack)).length === 0 ? true : undefined),
+    60_000,
+  ).catch(() => undefined);
+  for (const n of await networksOfStack(stack).catch(() => []))
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
 }
 
 beforeAll(async () => {
@@ -136,10 +149,16 @@ test('a network that `docker stack rm` left behind while a task held it is remov
   // What `stack rm` leaves when a task container still holds the network: a labelled network, no service.
   const stack = `lm-leftover-${process.pid}`;
   const network = await docker.createNetwork({ Name: `${stack}_default`, Driver: 'bridge', Labels: { [STACK_NAMESPACE_LABEL]: stack } });
-  const holder = await docker.createContainer({ Image: BUSYBOX_IMAGE, Cmd: ['sleep', '600'], HostConfig: { NetworkMode: `${stack}_default` } });
+  const holder = await docker.createContainer({
+    Image: BUSYBOX_IMAGE,
+    Cmd: ['sleep', '600'],
+    HostConfig: { NetworkMode: `${stack}_default` },
+  });
   try {
     await holder.start();
-    expect(await removeLeftoverNetworks(docker, stack, SOCKET)).toEqual([expect.stringMatching(new RegExp(`^${stack}_default \\(.*active endpoints`))]);
+    expect(await removeLeftoverNetworks(docker, stack, SOCKET)).toEqual([
+      expect.stringMatching(new RegExp(`^${stack}_default \\(.*active endpoints`)),
+    ]);
     expect(await networksOfStack(stack)).toHaveLength(1);
 
     await holder.remove({ force: true });
@@ -159,7 +178,11 @@ test('remove waits out a network of the stack held by a container, then removes 
   await runtime.start(ref);
   // A network of the stack held by a container: `stack rm` fails to remove it, as it does while a task holds one.
   await docker.createNetwork({ Name: `${stack}_held`, Driver: 'bridge', Labels: { [STACK_NAMESPACE_LABEL]: stack } });
-  const holder = await docker.createContainer({ Image: BUSYBOX_IMAGE, Cmd: ['sleep', '600'], HostConfig: { NetworkMode: `${stack}_held` } });
+  const holder = await docker.createContainer({
+    Image: BUSYBOX_IMAGE,
+    Cmd: ['sleep', '600'],
+    HostConfig: { NetworkMode: `${stack}_held` },
+  });
   try {
     await holder.start();
     setTimeout(() => void holder.remove({ force: true }).catch(() => undefined), 3_000);
@@ -203,7 +226,7 @@ test('two stacks of one compose file never touch each other', async () => {
   await runtime.remove(refB);
 });
 
-test('tasks that cannot run fail the start with the swarm\'s reason', async () => {
+test("tasks that cannot run fail the start with the swarm's reason", async () => {
   const spec = stackSpec(server.put('stack-no-image.yml', 'version: "3.8"\nservices:\n  ghost:\n    image: lm-test/does-not-exist:1\n'));
   const ref = refOf(spec, await runtime.deploy(spec));
   await expect(runtime.start(ref)).rejects.toMatchObject({
@@ -221,7 +244,9 @@ test('the compose policy and stack checks apply before anything is deployed', as
     nonRetryable: true,
     message: expect.stringMatching(/service "web", network_mode \(line 4\)/),
   });
-  const global = stackSpec(server.put('stack-global.yml', `services:\n  web:\n    image: ${BUSYBOX_IMAGE}\n    deploy:\n      mode: global\n`));
+  const global = stackSpec(
+    server.put('stack-global.yml', `services:\n  web:\n    image: ${BUSYBOX_IMAGE}\n    deploy:\n      mode: global\n`),
+  );
   await expect(runtime.deploy(global)).rejects.toMatchObject({ type: 'InvalidSpec', message: expect.stringMatching(/deploy\.mode/) });
   for (const spec of [privileged, global]) {
     expect(await servicesOfStack(composeProjectName(spec))).toEqual([]);

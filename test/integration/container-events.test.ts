@@ -1,8 +1,8 @@
 /**
  * The Docker event follower on the real engine: a labelled container's start, stop and removal are
  * reported once per burst with its instance, unlabelled containers are not, and a stream broken by an
- * engine that went away resumes with the events it missed (through a socket proxy switched off and on);
- * a follower that starts reports the instances whose containers are not running (nobody saw them stop).
+ * engine that went away resumes with the events it missed (through a socket proxy switched off and on), and
+ * every connect is announced, so the agent's sweep finds what changed while nobody listened.
  */
 import { randomUUID } from 'node:crypto';
 import { followContainerEvents } from '../../activities/runtime/docker/container-events';
@@ -18,6 +18,7 @@ import { BUSYBOX_IMAGE } from '../support/test-images';
 let proxy: DockerSocketProxy;
 let follower: RuntimeEventFollower;
 const reports: string[] = [];
+let connects = 0;
 const made: string[] = [];
 
 beforeAll(async () => {
@@ -27,15 +28,24 @@ beforeAll(async () => {
     logger: createLogger('events-test', 'error'),
     debounceMs: 300,
     onChanged: (uuid) => reports.push(uuid),
+    onConnected: () => {
+      connects += 1;
+    },
   });
-  // The stream is open once the engine has answered, and what was not running is reported: give it that moment.
-  await new Promise((resolve) => setTimeout(resolve, 800));
+  await eventually('the stream open', async () => (connects === 1 ? true : undefined), 10_000, 50);
 });
 
 afterAll(async () => {
   follower?.stop();
   await proxy?.close();
-  await Promise.all(made.map((id) => docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
+  await Promise.all(
+    made.map((id) =>
+      docker
+        .getContainer(id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
 });
 
 async function container(labels: Record<string, string>): Promise<string> {
@@ -73,27 +83,6 @@ test('events that happen while the engine is unreachable are reported once it is
   expect(reportsOf(uuid)).toBe(0);
   proxy.setDown(false);
   await eventually('missed start reported after the reconnect', async () => (reportsOf(uuid) >= 1 ? true : undefined), 40_000, 100);
-});
-
-test('a follower that starts reports the instances with a container that is not running, and only those', async () => {
-  const idle = randomUUID();
-  const running = randomUUID();
-  await container({ [LABEL_INSTANCE]: idle });
-  await docker.getContainer(await container({ [LABEL_INSTANCE]: running })).start();
-  // A follower resumes from the current second: let the start event fall before it.
-  await new Promise((resolve) => setTimeout(resolve, 1_100));
-  const seen: string[] = [];
-  const late = followContainerEvents({
-    docker: createDockerClient('unix:///var/run/docker.sock'),
-    logger: createLogger('events-test', 'error'),
-    debounceMs: 100,
-    onChanged: (uuid) => seen.push(uuid),
-  });
-  try {
-    await eventually('the idle instance reported', async () => (seen.includes(idle) ? true : undefined), 10_000, 50);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    expect(seen).not.toContain(running);
-  } finally {
-    late.stop();
-  }
+  // What the engine no longer keeps is for the sweep the reconnect announces.
+  expect(connects).toBeGreaterThanOrEqual(2);
 });

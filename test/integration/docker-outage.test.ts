@@ -51,10 +51,15 @@ test('an operation caught by an outage waits for Docker and then completes', asy
   expect((await getInstance(lm.api, uuid)).status).toBe('stopping');
   proxy.setDown(false);
 
-  const instance = await eventually('the stop to complete once Docker is back', async () => {
-    const current = await getInstance(lm.api, uuid);
-    return current.status === 'stopped' ? current : undefined;
-  }, 90_000, 500);
+  const instance = await eventually(
+    'the stop to complete once Docker is back',
+    async () => {
+      const current = await getInstance(lm.api, uuid);
+      return current.status === 'stopped' ? current : undefined;
+    },
+    90_000,
+    500,
+  );
   expect(instance.agents[0].status).toBe('stopped');
   const containers = await containersOf(uuid);
   expect(containers).toHaveLength(1);

@@ -35,9 +35,14 @@ test('a container stopped while the worker was down is noticed when it comes bac
   expect((await getInstance(lm.api, uuid)).status).toBe('started');
 
   worker = startWorkerProcess(workerEnv());
-  const seen = await eventually('error after the worker is back', async () => {
-    const current = await getInstance(lm.api, uuid);
-    return current.status === 'error' ? current : undefined;
-  }, 60_000, 250);
+  const seen = await eventually(
+    'error after the worker is back',
+    async () => {
+      const current = await getInstance(lm.api, uuid);
+      return current.status === 'error' ? current : undefined;
+    },
+    60_000,
+    250,
+  );
   expect(seen.agents[0].error).toMatch(/not running on the runtime although the LM started it/);
 });

@@ -67,7 +67,9 @@ afterAll(async () => {
 
 test('at start: lists, reports the Deployments that are not available, then watches every namespace', async () => {
   const ready = seedInstance('other');
-  await eventually('the first Deployment ready', async () => ((fake.object('deployments', 'other', `lm-${ready.slice(0, 8)}`)?.status.readyReplicas ?? 0) === 1 ? true : undefined));
+  await eventually('the first Deployment ready', async () =>
+    (fake.object('deployments', 'other', `lm-${ready.slice(0, 8)}`)?.status.readyReplicas ?? 0) === 1 ? true : undefined,
+  );
   // The controller never gets to this one: it stays short of ready pods.
   fake.setReadyDelay(3_600_000);
   const notReady = seedInstance('default');
@@ -78,7 +80,11 @@ test('at start: lists, reports the Deployments that are not available, then watc
   const [list, watch] = deploymentCalls();
   expect(list.query).toMatchObject({ labelSelector: 'lm.service-instance' });
   expect(list.query.watch).toBeUndefined();
-  expect(watch.query).toMatchObject({ watch: 'true', labelSelector: 'lm.service-instance', resourceVersion: expect.stringMatching(/^\d+$/) });
+  expect(watch.query).toMatchObject({
+    watch: 'true',
+    labelSelector: 'lm.service-instance',
+    resourceVersion: expect.stringMatching(/^\d+$/),
+  });
 
   // A change in any namespace is reported: here, another client deletes the ready one.
   fake.remove('deployments', 'other', `lm-${ready.slice(0, 8)}`);
@@ -136,12 +142,17 @@ test('refused every namespace (403), it follows its own namespace only', async (
     const notReady = seedInstance('default');
     await reportedEventually(notReady);
     await eventually('watching the namespace', async () => (fake.openWatches() === 1 ? true : undefined));
-    const paths = fake.calls().slice(before).map((c) => `${c.path}${isWatch(c) ? ' (watch)' : ''}`);
-    expect(paths).toEqual(expect.arrayContaining([
-      '/apis/apps/v1/deployments',
-      '/apis/apps/v1/namespaces/default/deployments',
-      '/apis/apps/v1/namespaces/default/deployments (watch)',
-    ]));
+    const paths = fake
+      .calls()
+      .slice(before)
+      .map((c) => `${c.path}${isWatch(c) ? ' (watch)' : ''}`);
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/apis/apps/v1/deployments',
+        '/apis/apps/v1/namespaces/default/deployments',
+        '/apis/apps/v1/namespaces/default/deployments (watch)',
+      ]),
+    );
     // Its own namespace's changes are seen; another namespace is out of its sight.
     const count = reported.length;
     const elsewhere = seedInstance('other');

@@ -38,7 +38,6 @@ function k8sSpec(overrides: Parameters<typeof workloadSpec>[0] = { exec_type: 'k
   return workloadSpec({ exec: 'nginx:1.27', ...overrides }, agent);
 }
 
-
 const DEPLOYMENTS_PATH = '/apis/apps/v1/namespaces/default/deployments';
 const SERVICES_PATH = '/api/v1/namespaces/default/services';
 const calls = () => fake.calls().map((call) => `${call.method} ${call.path}`);
@@ -115,8 +114,12 @@ test('start scales with a merge patch and waits for ready pods; stop scales to 0
   const ref = refOf(spec, await runtime.deploy(spec));
   expect(await runtime.observe(ref)).toBe('waiting');
   // Let the controller report the creation first, so the only report after the scale is the delayed one.
-  await eventually('the creation observed', async () =>
-    fake.object('deployments', 'default', spec.name)?.status.observedGeneration === 1 ? true : undefined, 2_000, 10);
+  await eventually(
+    'the creation observed',
+    async () => (fake.object('deployments', 'default', spec.name)?.status.observedGeneration === 1 ? true : undefined),
+    2_000,
+    10,
+  );
   fake.recorder.clear();
 
   fake.setReadyDelay(300);
@@ -150,7 +153,13 @@ test('start scales with a merge patch and waits for ready pods; stop scales to 0
 
   fake.recorder.clear();
   await runtime.remove(ref);
-  expect(calls()).toEqual([`DELETE ${DEPLOYMENTS_PATH}/${spec.name}`, `DELETE ${SERVICES_PATH}/${spec.name}`]);
+  // Both are read first: only objects carrying the instance's labels are deleted.
+  expect(calls()).toEqual([
+    `GET ${DEPLOYMENTS_PATH}/${spec.name}`,
+    `GET ${SERVICES_PATH}/${spec.name}`,
+    `DELETE ${DEPLOYMENTS_PATH}/${spec.name}`,
+    `DELETE ${SERVICES_PATH}/${spec.name}`,
+  ]);
   expect(fake.object('deployments', 'default', spec.name)).toBeUndefined();
   expect(fake.object('services', 'default', spec.name)).toBeUndefined();
 
@@ -183,7 +192,11 @@ test('a same-named Deployment that is not ours is refused for good, saying what 
   const spec = k8sSpec();
   fake.seed('deployments', 'default', {
     metadata: { name: spec.name, labels: { app: spec.name } },
-    spec: { replicas: 1, selector: { matchLabels: { app: spec.name } }, template: { metadata: { labels: { app: spec.name } }, spec: { containers: [{ name: 'x', image: 'other:1' }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: spec.name } },
+      template: { metadata: { labels: { app: spec.name } }, spec: { containers: [{ name: 'x', image: 'other:1' }] } },
+    },
   });
   const err = await rejection(runtimeFor().deploy(spec));
   expect(err.type).toBe(FailureType.InvalidSpec);
@@ -213,7 +226,7 @@ describe('the API refusing or failing', () => {
     expect(err.message).toContain('give the LM\'s Kubernetes user the right to manage deployments and services in namespace "default"');
   });
 
-  test('422 Invalid from the server\'s own validation: non-retryable, naming the field', async () => {
+  test("422 Invalid from the server's own validation: non-retryable, naming the field", async () => {
     const err = await rejection(runtimeFor().deploy(k8sSpec({ exec_type: 'kubernetes', exec_ports: [70000] })));
     expect(err.type).toBe(FailureType.InvalidSpec);
     expect(err.nonRetryable).toBe(true);
@@ -282,7 +295,7 @@ describe('pods that do not become ready', () => {
     expect(fake.object('deployments', 'default', spec.name)?.spec.replicas).toBe(0);
   });
 
-  test('ImagePullBackOff: start fails at once, as an image problem, with the kubelet\'s words', async () => {
+  test("ImagePullBackOff: start fails at once, as an image problem, with the kubelet's words", async () => {
     const runtime = runtimeFor({ startTimeoutMs: 10_000 });
     const spec = k8sSpec({ exec_type: 'kubernetes', exec: 'lm-test/not-here:1.0' });
     const ref = refOf(spec, await runtime.deploy(spec));

@@ -99,16 +99,26 @@ describe.each(CASES)('$execType', ({ execType, exec, count }) => {
     for (const response of responses) expect(response.status).toBe(200);
     const uuids = responses.map((r) => uuidOf(r.data.service_instance.id as string));
 
-    await eventually('a first workload', async () => ((await Promise.all(uuids.map(count))).some((n) => n > 0) ? true : undefined), 120_000, 50);
+    await eventually(
+      'a first workload',
+      async () => ((await Promise.all(uuids.map(count))).some((n) => n > 0) ? true : undefined),
+      120_000,
+      50,
+    );
     await worker.kill('SIGKILL');
     worker = startWorkerProcess(env());
 
     let last: string[] = [];
-    await eventually('all instances started', async () => {
-      const instances = await Promise.all(uuids.map((uuid) => getInstance(lm.api, uuid)));
-      last = instances.map((i) => `${i.status}${i.error ? ` (${i.error})` : ''}`);
-      return instances.every((i) => i.status === 'started') ? true : undefined;
-    }, 240_000, 500).catch((err: Error) => {
+    await eventually(
+      'all instances started',
+      async () => {
+        const instances = await Promise.all(uuids.map((uuid) => getInstance(lm.api, uuid)));
+        last = instances.map((i) => `${i.status}${i.error ? ` (${i.error})` : ''}`);
+        return instances.every((i) => i.status === 'started') ? true : undefined;
+      },
+      240_000,
+      500,
+    ).catch((err: Error) => {
       throw new Error(`${err.message}\nstatuses: ${last.join(', ')}\nworker output:\n${worker?.output().slice(-3000)}`);
     });
     for (const uuid of uuids) expect(await count(uuid)).toBe(1);
@@ -117,7 +127,11 @@ describe.each(CASES)('$execType', ({ execType, exec, count }) => {
       const terminated = await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
       expect(terminated.data.service_instance.status).toBe('terminated');
     }
-    await eventually('every workload gone', async () => ((await Promise.all(uuids.map(count))).every((n) => n === 0) ? true : undefined), 120_000);
+    await eventually(
+      'every workload gone',
+      async () => ((await Promise.all(uuids.map(count))).every((n) => n === 0) ? true : undefined),
+      120_000,
+    );
     await worker.kill('SIGTERM');
     worker = null;
   }, 600_000);

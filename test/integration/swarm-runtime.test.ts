@@ -33,8 +33,16 @@ beforeAll(() => {
 
 afterAll(async () => {
   await removeServicesOf(made);
-  for (const name of foreign) await docker.getService(name).remove().catch(() => undefined);
-  for (const id of containers) await docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  for (const name of foreign)
+    await docker
+      .getService(name)
+      .remove()
+      .catch(() => undefined);
+  for (const id of containers)
+    await docker
+      .getContainer(id)
+      .remove({ force: true })
+      .catch(() => undefined);
   lease?.release();
 });
 
@@ -43,7 +51,6 @@ function swarmSpec(service: Parameters<typeof workloadSpec>[0]) {
   made.push(spec.instanceUuid);
   return spec;
 }
-
 
 test('deploy, start, stop, start, remove: each step is what Docker shows', async () => {
   const spec = swarmSpec({ exec_type: 'docker-swarm', exec_ports: [80, 10090], num_agents: 2 });
@@ -175,9 +182,15 @@ describe('an engine that is not a swarm manager', () => {
   beforeAll(async () => {
     // Answers as a Docker engine outside any swarm does (Engine API: /info, and 503 on service calls).
     const app = express();
-    app.get('/info', (_req, res) => void res.json({ ServerVersion: '20.10.24', Swarm: { LocalNodeState: 'inactive', ControlAvailable: false } }));
+    app.get(
+      '/info',
+      (_req, res) => void res.json({ ServerVersion: '20.10.24', Swarm: { LocalNodeState: 'inactive', ControlAvailable: false } }),
+    );
     app.use((_req, res) => {
-      res.status(503).json({ message: 'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.' });
+      res.status(503).json({
+        message:
+          'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" to connect this node to swarm and try again.',
+      });
     });
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));

@@ -1,6 +1,6 @@
 /**
- * Restart the Temporal server under a running LM: the instances it knew are still listed afterwards, and
- * can be stopped and terminated (the dev server persists to its SQLite file, as scripts/start.sh runs it).
+ * Restart the Temporal server under a running LM: reads go on from the read model meanwhile, the instances it
+ * knew are still listed afterwards, and can be stopped and terminated (the dev server persists to its SQLite file, as scripts/start.sh runs it).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,24 +35,37 @@ test('instances survive a Temporal restart and can still be stopped and terminat
   made.push(first.uuid, second.uuid);
 
   await server.stop();
-  // While Temporal is down the API says so instead of failing obscurely.
-  const down = await lm.api.get(`/api/v2/lm/service-instances/${first.uuid}`);
+  // While Temporal is down the read model still answers; a read that asks Temporal says it is down.
+  const read = await lm.api.get(`/api/v2/lm/service-instances/${first.uuid}`);
+  expect(read.status).toBe(200);
+  expect(read.data.service_instance).toEqual(first.instance);
+  const down = await lm.api.get(`/api/v2/lm/service-instances/${first.uuid}?consistent=true`);
   expect(down.status).toBe(503);
   expect(down.data.message).toMatch(/Temporal at .* is not reachable/);
 
   server = await startDevServer({ port: server.port, dbFile: server.dbFile ?? undefined });
 
-  const listed = await eventually('both instances listed after the restart', async () => {
-    const response = await lm.api.get('/api/v2/lm/service-instances/all');
-    const ids = (response.data.service_instances as ServiceInstance[] | undefined)?.map((i) => i.id) ?? [];
-    return ids.includes(first.instance.id) && ids.includes(second.instance.id) ? ids : undefined;
-  }, 60_000, 500);
+  const listed = await eventually(
+    'both instances listed after the restart',
+    async () => {
+      const response = await lm.api.get('/api/v2/lm/service-instances/all');
+      const ids = (response.data.service_instances as ServiceInstance[] | undefined)?.map((i) => i.id) ?? [];
+      return ids.includes(first.instance.id) && ids.includes(second.instance.id) ? ids : undefined;
+    },
+    60_000,
+    500,
+  );
   expect(listed).toEqual(expect.arrayContaining([first.instance.id, second.instance.id]));
 
-  const stopped = await eventually('stop accepted after the restart', async () => {
-    const response = await operate(lm.api, first.uuid, 'stop');
-    return response.status === 200 ? response : undefined;
-  }, 90_000, 1_000);
+  const stopped = await eventually(
+    'stop accepted after the restart',
+    async () => {
+      const response = await operate(lm.api, first.uuid, 'stop');
+      return response.status === 200 ? response : undefined;
+    },
+    90_000,
+    1_000,
+  );
   expect(stopped.data.service_instance.status).toBe('stopped');
   expect((await containersOf(first.uuid))[0].State).toBe('exited');
 

@@ -45,14 +45,20 @@ test('a worker killed between the UM increment and its record: apps_running is c
     const uuid = uuidOf(response.data.service_instance.id);
     made.push(uuid);
     await eventually('the UM PUT (and the kill)', async () => (killed !== null ? true : undefined), 60_000);
-    await killed;
+    // Assigned in the callback above, which TypeScript's narrowing does not see.
+    await (killed as Promise<void> | null);
     expect(peers.um.appsRunning()).toBe(1);
 
     worker = startWorkerProcess(workerEnv());
-    const instance = await eventually('started after the new worker took over', async () => {
-      const current = await getInstance(lm.api, uuid);
-      return current.status === 'started' ? current : undefined;
-    }, 120_000, 500);
+    const instance = await eventually(
+      'started after the new worker took over',
+      async () => {
+        const current = await getInstance(lm.api, uuid);
+        return current.status === 'started' ? current : undefined;
+      },
+      120_000,
+      500,
+    );
     expect(instance.agents[0].status).toBe('started');
     expect(umPuts().map((c) => c.body)).toEqual([{ apps_running: 1 }]);
     expect(peers.um.appsRunning()).toBe(1);

@@ -1,6 +1,6 @@
 /** Short-hands for the API calls tests make again and again. */
 import type { AxiosInstance, AxiosResponse } from 'axios';
-import { uuidOf, type ServiceInstance } from '../../workflows/model/instance';
+import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
 import { BUSYBOX_IMAGE } from './test-images';
 
 export interface SubmitOptions {
@@ -21,7 +21,10 @@ export function dockerService(options: SubmitOptions = {}): Record<string, unkno
   };
 }
 
-export async function submit(api: AxiosInstance, options: SubmitOptions = {}): Promise<{ uuid: string; instance: ServiceInstance; response: AxiosResponse }> {
+export async function submit(
+  api: AxiosInstance,
+  options: SubmitOptions = {},
+): Promise<{ uuid: string; instance: ServiceInstance; response: AxiosResponse }> {
   const body = {
     service: dockerService(options),
     ...(options.agents ? { agents_list: options.agents.map((agent_ip) => ({ agent_ip })) } : {}),
@@ -41,4 +44,23 @@ export async function getInstance(api: AxiosInstance, uuid: string): Promise<Ser
   const response = await api.get(`/api/v2/lm/service-instances/${uuid}`);
   if (response.status !== 200) throw new Error(`GET ${uuid}: ${response.status} ${JSON.stringify(response.data)}`);
   return response.data.service_instance as ServiceInstance;
+}
+
+/** The instance's whole timeline, as the API answers it. */
+export async function getTimeline(api: AxiosInstance, uuid: string): Promise<TimelineEntry[]> {
+  const response = await api.get(`/api/v2/lm/service-instances/${uuid}/timeline`);
+  if (response.status !== 200) throw new Error(`GET ${uuid}/timeline: ${response.status} ${JSON.stringify(response.data)}`);
+  return response.data.timeline as TimelineEntry[];
+}
+
+/** A start-job body (`PUT …/<uuid>/der`) for the COMPSs test agent, with the given `<params>` XML. */
+export function startJobBody(parameters = '<params paramId="0"></params>'): Record<string, unknown> {
+  return {
+    operation: 'start-job',
+    ceiClass: 'es.bsc.compss.agent.test.TestItf',
+    className: 'es.bsc.compss.agent.test.Test',
+    hasResult: false,
+    methodName: 'main',
+    parameters,
+  };
 }

@@ -1,7 +1,7 @@
 /**
  * A local HTTP server that serves compose files to the LM in tests (no registry or remote host is reachable):
- * `/files/<name>` serves what `put` stored; `/status/<code>`, `/redirect/<n>`, `/slow` and `/large` misbehave
- * on demand.
+ * `/files/<name>` serves what `put` stored; `/status/<code>`, `/redirect/<n>`, `/redirect-to?url=`, `/slow`,
+ * `/large` and `/credentials` (a JSON answer that is not a compose file) misbehave on demand.
  */
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
@@ -39,6 +39,14 @@ export async function startComposeFileServer(): Promise<ComposeFileServer> {
     res.type('text/yaml').write('services:\n');
     const timer = setInterval(() => res.write('#\n'), 200);
     res.on('close', () => clearInterval(timer));
+  });
+  // Somewhere else (e.g. a metadata address): a redirect the LM must check before following.
+  app.get('/redirect-to', (req, res) => {
+    res.redirect(302, String(req.query.url));
+  });
+  // What a metadata service answers: JSON, not a compose file; no message may quote it.
+  app.get('/credentials', (_req, res) => {
+    res.json({ AccessKeyId: 'AKIA-SECRET-KEY-ID', SecretAccessKey: 'hunter2-secret', Token: 'session-token-secret' });
   });
   app.get('/large', (_req, res) => {
     res.type('text/yaml').send(`services:\n  web:\n    image: a\n${'# padding\n'.repeat(200_000)}`);

@@ -17,6 +17,8 @@ export interface DevServerOptions {
   /** Persist to this SQLite file (instances survive a restart); in memory when absent. */
   dbFile?: string;
   extraArgs?: string[];
+  /** Serve the Web UI on this port (the run's shared server has none). */
+  uiPort?: number;
 }
 
 async function waitUntilServing(address: string, child: ChildProcess, timeoutMs: number): Promise<void> {
@@ -39,7 +41,8 @@ async function waitUntilServing(address: string, child: ChildProcess, timeoutMs:
 
 export async function startDevServer(options: DevServerOptions = {}): Promise<DevServer> {
   const port = options.port ?? (await freePort());
-  const args = ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
+  const ui = options.uiPort === undefined ? ['--headless'] : ['--ui-port', String(options.uiPort)];
+  const args = ['server', 'start-dev', ...ui, '--ip', '127.0.0.1', '--port', String(port), '--log-level', 'error'];
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   args.push(...(options.extraArgs ?? []));
   const child = spawn(temporalBinary(), args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -50,7 +53,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
     await waitUntilServing(address, child, 60_000);
   } catch (err) {
     child.kill('SIGKILL');
-    throw new Error(`${(err as Error).message}\n${stderr}`);
+    throw new Error(`${(err as Error).message}\n${stderr}`, { cause: err });
   }
   return {
     address,

@@ -4,8 +4,9 @@ import { LABEL_INSTANCE } from '../../activities/runtime/labels';
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
-export async function containersOf(uuid: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${uuid}`] } });
+/** On the machine's engine, or on `engine` (an agent's own, see private-docker-engine.ts). */
+export async function containersOf(uuid: string, engine: Docker = docker): Promise<Docker.ContainerInfo[]> {
+  return engine.listContainers({ all: true, filters: { label: [`${LABEL_INSTANCE}=${uuid}`] } });
 }
 
 export async function inspectContainer(id: string): Promise<Docker.ContainerInspectInfo> {
@@ -16,7 +17,10 @@ export async function inspectContainer(id: string): Promise<Docker.ContainerInsp
 export async function removeContainersOf(uuids: string[]): Promise<void> {
   for (const uuid of uuids) {
     for (const container of await containersOf(uuid)) {
-      await docker.getContainer(container.Id).remove({ force: true }).catch(() => undefined);
+      await docker
+        .getContainer(container.Id)
+        .remove({ force: true })
+        .catch(() => undefined);
     }
   }
 }

@@ -59,7 +59,10 @@ export async function openEventStream(api: AxiosInstance, url: string, headers: 
   });
   const waitFor = (matches: (event: StreamEvent) => boolean, timeoutMs = 30_000): Promise<StreamEvent> =>
     new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(events)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching event within ${timeoutMs} ms; got ${JSON.stringify(events)}`)),
+        timeoutMs,
+      );
       const check = () => {
         const found = events.find(matches);
         if (found) {

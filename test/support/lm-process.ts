@@ -24,8 +24,8 @@ export function startApiProcess(env: Record<string, string>): LmProcess {
 function startLmProcess(main: string, env: Record<string, string>): LmProcess {
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: run npm run build (scripts/test.sh does)`);
   const child = spawn(process.execPath, [main], {
-    // As the in-process harness: observation only where a test turns it on.
-    env: { ...process.env, LM_LOG_LEVEL: 'warn', LM_WATCH_DOCKER_EVENTS: 'false', ...env },
+    // As the in-process harness: observation and reaping only where a test turns them on.
+    env: { ...process.env, LM_LOG_LEVEL: 'warn', LM_WATCH_DOCKER_EVENTS: 'false', LM_SWEEP_INTERVAL_S: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -25,6 +25,8 @@ export interface Mf2cPeersOptions {
   leaderIp?: string;
   /** IPs of fake original LMs to start (127.0.0.x). */
   peerLmIps?: string[];
+  /** The fake LMs answer the status of their workloads, as a new LM does (an original one cannot). */
+  peerLmsReportStatus?: boolean;
 }
 
 export async function startMf2cPeers(options: Mf2cPeersOptions = {}): Promise<Mf2cPeers> {
@@ -32,7 +34,13 @@ export async function startMf2cPeers(options: Mf2cPeersOptions = {}): Promise<Mf
   // A user of its own: test files share one Temporal, and a user's instances are found through visibility
   // (um_warning), so instances another suite left running must not count.
   const user = `testuser-${randomUUID().slice(0, 8)}`;
-  const sandbox = await startSandbox({ bindHost: '127.0.0.1', hostIp, leaderIp: hostIp, user, ports: { cimi: 0, sla: 0, sm: 0, um: 0, recommender: 0 } });
+  const sandbox = await startSandbox({
+    bindHost: '127.0.0.1',
+    hostIp,
+    leaderIp: hostIp,
+    user,
+    ports: { cimi: 0, sla: 0, sm: 0, um: 0, recommender: 0 },
+  });
   // The sandbox makes the agent its own leader; tests choose.
   const agentId = sandbox.cimi.seeded?.agent;
   if (agentId) {
@@ -45,7 +53,7 @@ export async function startMf2cPeers(options: Mf2cPeersOptions = {}): Promise<Mf
   let port = 0;
   for (const ip of options.peerLmIps ?? []) {
     // Its own recorder: every fake LM is peer "peer-lm", so a shared one could not tell them apart.
-    const lm = await startFakePeerLm({ host: ip, port });
+    const lm = await startFakePeerLm({ host: ip, port, reportsStatus: options.peerLmsReportStatus === true });
     port = lm.port;
     peerLms.set(ip, lm);
   }

@@ -33,17 +33,26 @@ export async function runningContainersOf(serviceId: string): Promise<number> {
 
 /** Waits until exactly `count` task containers of the service run (swarm converges asynchronously). */
 export async function untilRunning(serviceId: string, count: number, timeoutMs = 60_000): Promise<void> {
-  await eventually(`${count} running container(s) of service ${serviceId}`, async () =>
-    (await runningContainersOf(serviceId)) === count ? true : undefined, timeoutMs);
+  await eventually(
+    `${count} running container(s) of service ${serviceId}`,
+    async () => ((await runningContainersOf(serviceId)) === count ? true : undefined),
+    timeoutMs,
+  );
 }
 
 /** Removes every swarm service the LM made for `uuids`, and waits for their containers to go (test cleanup). */
 export async function removeServicesOf(uuids: string[]): Promise<void> {
   for (const uuid of uuids) {
     for (const service of await servicesOf(uuid).catch(() => [])) {
-      await docker.getService(service.ID).remove().catch(() => undefined);
-      await eventually(`containers of ${service.ID} gone`, async () =>
-        (await serviceContainers(service.ID)).length === 0 ? true : undefined, 60_000).catch(() => undefined);
+      await docker
+        .getService(service.ID)
+        .remove()
+        .catch(() => undefined);
+      await eventually(
+        `containers of ${service.ID} gone`,
+        async () => ((await serviceContainers(service.ID)).length === 0 ? true : undefined),
+        60_000,
+      ).catch(() => undefined);
     }
   }
 }

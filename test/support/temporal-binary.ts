@@ -20,9 +20,7 @@ export function temporalBinary(): string {
   ].filter((candidate): candidate is string => Boolean(candidate));
   const found = candidates.find((candidate) => fs.existsSync(candidate));
   if (!found) {
-    throw new Error(
-      'no temporal CLI found (TEMPORAL_CLI_PATH, PATH, .venv/bin/temporal): run scripts/test.sh, which installs it',
-    );
+    throw new Error('no temporal CLI found (TEMPORAL_CLI_PATH, PATH, .venv/bin/temporal): run scripts/test.sh, which installs it');
   }
   return found;
 }

@@ -56,18 +56,30 @@ export function ensureBusyboxImage(): string {
   return BUSYBOX_IMAGE;
 }
 
+/** A busybox image tagged `tag` whose command is `cmd` (a JSON array), made once. */
+function ensureCommandImage(tag: string, cmd: string): string {
+  if (imageExists(tag)) return tag;
+  const root = busyboxRootfs();
+  try {
+    importRootfs(root, tag, cmd);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return tag;
+}
+
 export const EXITING_IMAGE = 'lm-test/exits:latest';
 
 /** An image whose command fails at once (exit code 3): a service that cannot start. */
 export function ensureExitingImage(): string {
-  if (imageExists(EXITING_IMAGE)) return EXITING_IMAGE;
-  const root = busyboxRootfs();
-  try {
-    importRootfs(root, EXITING_IMAGE, '["/bin/sh","-c","exit 3"]');
-  } finally {
-    fs.rmSync(root, { recursive: true, force: true });
-  }
-  return EXITING_IMAGE;
+  return ensureCommandImage(EXITING_IMAGE, '["/bin/sh","-c","exit 3"]');
+}
+
+export const EXITS_LATER_IMAGE = 'lm-test/exits-later:1';
+
+/** A service that runs for two seconds, then fails (exit code 4): past a short minimum run time, before a long one. */
+export function ensureExitsLaterImage(): string {
+  return ensureCommandImage(EXITS_LATER_IMAGE, '["/bin/sh","-c","sleep 2; exit 4"]');
 }
 
 /** Tagged with the handler's version: a machine holding an older stand-in builds this one beside it. */
@@ -81,7 +93,10 @@ export function ensureHealthCheckedImage(): string {
   if (imageExists(HEALTH_CHECKED_IMAGE)) return HEALTH_CHECKED_IMAGE;
   const dockerfile = `FROM ${ensureBusyboxImage()}\nHEALTHCHECK --interval=1s --timeout=1s --retries=1 CMD ["cat", "/tmp/healthy"]\n`;
   // The classic builder needs nothing beyond the engine (BuildKit may be absent on these machines).
-  const result = spawnSync('docker', ['build', '-q', '-t', HEALTH_CHECKED_IMAGE, '-'], { input: dockerfile, env: { ...process.env, DOCKER_BUILDKIT: '0' } });
+  const result = spawnSync('docker', ['build', '-q', '-t', HEALTH_CHECKED_IMAGE, '-'], {
+    input: dockerfile,
+    env: { ...process.env, DOCKER_BUILDKIT: '0' },
+  });
   if (result.status !== 0) throw new Error(`docker build of ${HEALTH_CHECKED_IMAGE} failed: ${result.stderr.toString()}`);
   return HEALTH_CHECKED_IMAGE;
 }
@@ -128,4 +143,38 @@ export function ensureCompssImage(): string {
     fs.rmSync(root, { recursive: true, force: true });
   }
   return COMPSS_IMAGE;
+}
+
+/**
+ * What the COMPSs stand-in of an instance's agent has received. Its host port is read from the instance, not
+ * assumed to be 46100: a leftover of another suite holding 46100 moves the new master to the next free port.
+ */
+export async function compssRequests(instance: { agents: { ports: number[] }[] }, agent = 0): Promise<string> {
+  const port = instance.agents[agent]?.ports[0];
+  if (port === undefined) throw new Error(`agent ${agent} of the instance has no host port`);
+  return (await fetch(`http://127.0.0.1:${port}/requests`)).text();
+}
+
+export const LOGGING_IMAGE = 'lm-test/logger:1';
+
+/**
+ * A service that logs: one known line on stdout and one on stderr at start, then `tick <n>` every half second
+ * (so a follower sees new lines), and exits at once on SIGTERM.
+ */
+export function ensureLoggingImage(): string {
+  if (imageExists(LOGGING_IMAGE)) return LOGGING_IMAGE;
+  const script = `#!/bin/sh
+trap 'exit 0' TERM
+echo "hello from stdout"
+echo "hello from stderr" >&2
+i=0
+while :; do i=$((i + 1)); echo "tick $i"; sleep 0.5 & wait $!; done
+`;
+  const root = busyboxRootfs({ 'log.sh': { content: script, mode: 0o755 } });
+  try {
+    importRootfs(root, LOGGING_IMAGE, '["/log.sh"]');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  return LOGGING_IMAGE;
 }

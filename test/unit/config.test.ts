@@ -12,7 +12,15 @@ function problem(env: Record<string, string>): string {
 
 test('defaults: standalone on 46000, no peers, observation on Docker events and every 300 s', () => {
   const config = loadConfig({});
-  expect(config).toMatchObject({ mode: 'standalone', hostIp: '127.0.0.1', port: 46000, cimi: null, observeIntervalMs: 300_000, watchDockerEvents: true, agentTimeoutMs: 120_000 });
+  expect(config).toMatchObject({
+    mode: 'standalone',
+    hostIp: '127.0.0.1',
+    port: 46000,
+    cimi: null,
+    observeIntervalMs: 300_000,
+    watchDockerEvents: true,
+    agentTimeoutMs: 120_000,
+  });
   expect(config.peers).toMatchObject({ slaManager: null, serviceManager: null, userManagement: null, recommender: null });
 });
 
@@ -30,6 +38,18 @@ test('metrics are served only at a host:port; empty means none', () => {
   expect(loadConfig({ LM_METRICS_ADDRESS: '' }).metricsAddress).toBeNull();
   expect(loadConfig({ LM_METRICS_ADDRESS: '0.0.0.0:9464' }).metricsAddress).toBe('0.0.0.0:9464');
   expect(problem({ LM_METRICS_ADDRESS: '9464' })).toMatch(/LM_METRICS_ADDRESS must be host:port/);
+});
+
+test('the API listens on every interface unless LM_API_ADDRESS names one address (without a port)', () => {
+  expect(loadConfig({}).apiAddress).toBeNull();
+  expect(loadConfig({ LM_API_ADDRESS: '' }).apiAddress).toBeNull();
+  expect(loadConfig({ LM_API_ADDRESS: '127.0.0.2' }).apiAddress).toBe('127.0.0.2');
+  expect(loadConfig({ LM_API_ADDRESS: '::1' }).apiAddress).toBe('::1');
+  expect(loadConfig({ LM_API_ADDRESS: 'agent-2.example.org' }).apiAddress).toBe('agent-2.example.org');
+  expect(problem({ LM_API_ADDRESS: '127.0.0.2:46000' })).toMatch(
+    /LM_API_ADDRESS must be an address .* without a port.* the port is LM_PORT/,
+  );
+  expect(problem({ LM_API_ADDRESS: 'http://127.0.0.2' })).toMatch(/LM_API_ADDRESS/);
 });
 
 test('an expired instance retries an incomplete terminate after LM_EXPIRY_RETRY_S, 300 by default', () => {
@@ -65,4 +85,18 @@ test.each([
   [{ LM_MODE: 'cloud' }, /LM_MODE must be STANDALONE or MF2C \(got "cloud"\)/],
 ])('a bad value stops the process with a message naming the variable: %j', (env, message) => {
   expect(problem(env)).toMatch(message);
+});
+
+test('the agent sweeps every LM_SWEEP_INTERVAL_S (60, 0: never; LM_REAP_INTERVAL_S as before) and spares workloads younger than LM_REAP_GRACE_S (120)', () => {
+  expect(loadConfig({})).toMatchObject({ sweepIntervalMs: 60_000, reapGraceMs: 120_000 });
+  expect(loadConfig({ LM_SWEEP_INTERVAL_S: '0', LM_REAP_GRACE_S: '5' })).toMatchObject({ sweepIntervalMs: 0, reapGraceMs: 5_000 });
+  expect(loadConfig({ LM_REAP_INTERVAL_S: '7' })).toMatchObject({ sweepIntervalMs: 7_000 });
+  expect(loadConfig({ LM_REAP_INTERVAL_S: '7', LM_SWEEP_INTERVAL_S: '3' })).toMatchObject({ sweepIntervalMs: 3_000 });
+  expect(problem({ LM_REAP_GRACE_S: '-1' })).toMatch(/LM_REAP_GRACE_S/);
+});
+
+test('an image pull is bounded by LM_PULL_TIMEOUT_S (300) and LM_PULL_STALL_S without progress (60)', () => {
+  expect(loadConfig({}).pull).toEqual({ timeoutMs: 300_000, stallMs: 60_000 });
+  expect(loadConfig({ LM_PULL_TIMEOUT_S: '30', LM_PULL_STALL_S: '5' }).pull).toEqual({ timeoutMs: 30_000, stallMs: 5_000 });
+  expect(problem({ LM_PULL_STALL_S: '0' })).toMatch(/LM_PULL_STALL_S/);
 });

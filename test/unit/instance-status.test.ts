@@ -4,7 +4,8 @@ import { AGENT_STATUSES, deriveInstanceStatus, type AgentStatus, type InstanceSt
 const RUNNING: AgentStatus[] = ['started'];
 const IDLE: AgentStatus[] = ['stopped', 'waiting'];
 const GONE: AgentStatus[] = ['terminated'];
-const FAILED = AGENT_STATUSES.filter((s) => ![...RUNNING, ...IDLE, ...GONE].includes(s));
+const UNKNOWN: AgentStatus[] = ['unknown'];
+const FAILED = AGENT_STATUSES.filter((s) => ![...RUNNING, ...IDLE, ...GONE, ...UNKNOWN].includes(s));
 
 /** Every multiset of agent statuses with 1..maxSize members. */
 function combinations(maxSize: number): AgentStatus[][] {
@@ -33,7 +34,7 @@ describe('deriveInstanceStatus', () => {
     ['error-starting', 'error'],
     ['error-stopping', 'error'],
     ['error', 'error'],
-    ['unknown', 'error'],
+    ['unknown', 'degraded'],
   ])('one agent %s → %s', (agent, expected) => {
     expect(deriveInstanceStatus([agent])).toBe(expected);
   });
@@ -52,6 +53,7 @@ describe('deriveInstanceStatus', () => {
     const idle = count(IDLE);
     const gone = count(GONE);
     const failed = count(FAILED);
+    const unknown = count(UNKNOWN);
     const n = agents.length;
 
     // Never `started` unless every agent runs.
@@ -60,10 +62,12 @@ describe('deriveInstanceStatus', () => {
     expect(status === 'stopped').toBe(idle === n);
     if (running > 0 && running < n) expect(status).toBe('degraded');
     if (running === 0 && idle > 0 && idle < n) expect(status).toBe('degraded');
-    if (running === 0 && idle === 0 && gone < n) expect(status).toBe('error');
+    // An agent whose LM is lost may still run: degraded, never started, never error.
+    if (unknown > 0) expect(status).toBe('degraded');
+    if (running === 0 && idle === 0 && unknown === 0 && gone < n) expect(status).toBe('error');
     // The derived status is always a settled one.
     expect(['started', 'stopped', 'terminated', 'degraded', 'error']).toContain(status);
-    expect(failed + running + idle + gone).toBe(n);
+    expect(failed + running + idle + gone + unknown).toBe(n);
   });
 
   test('order of agents does not matter', () => {

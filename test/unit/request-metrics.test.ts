@@ -17,7 +17,8 @@ function countingSource(counts: () => StatusCounts) {
   return { calls, countByStatus };
 }
 
-const sampleOf = (text: string, status: string): string | undefined => new RegExp(`^lm_instances\\{status="${status}"\\} (\\S+)$`, 'm').exec(text)?.[1];
+const sampleOf = (text: string, status: string): string | undefined =>
+  new RegExp(`^lm_instances\\{status="${status}"\\} (\\S+)$`, 'm').exec(text)?.[1];
 
 test('scrapes within the TTL share one count, concurrent ones included', async () => {
   let started = 3;

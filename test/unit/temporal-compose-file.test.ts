@@ -22,8 +22,8 @@ const services = (parse(fs.readFileSync(FILE, 'utf8')) as { services: Record<str
 
 test('compose accepts the file', async () => {
   const executable = await composeExecutable(process.env, 'this machine');
-  const args = [...(executable.standalone ? [] : ['compose']), '-f', FILE, 'config', '-q'];
-  const result = await runCommand(executable.executablePath ?? 'docker-compose', args, { timeoutMs: 30_000, cwd: ROOT, env: process.env });
+  const args = [...executable.prefix, '-f', FILE, 'config', '-q'];
+  const result = await runCommand(executable.file, args, { timeoutMs: 30_000, cwd: ROOT, env: process.env });
   expect({ exitCode: result.exitCode, stderr: result.stderr.trim() }).toEqual({ exitCode: 0, stderr: '' });
 });
 

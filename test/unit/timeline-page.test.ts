@@ -13,7 +13,8 @@ function stateWith(entries: number) {
     settings: { agentTimeoutMs: 1000, allOrNothing: false },
   };
   const state = initialState(input, '2026-11-26T00:00:00.000Z');
-  for (let i = 0; i < entries; i += 1) appendTimeline(state, { at: '2026-11-26T00:00:00.000Z', step: 'deploy', outcome: 'info', message: `entry ${i}` });
+  for (let i = 0; i < entries; i += 1)
+    appendTimeline(state, { at: '2026-11-26T00:00:00.000Z', step: 'deploy', outcome: 'info', message: `entry ${i}` });
   return state;
 }
 
@@ -28,12 +29,20 @@ test('from next: nothing until a new entry, then only it', () => {
   expect(timelineSince(state, 3, false)).toEqual({ entries: [], next: 3, status: 'created-not-initialized', ended: false });
   appendTimeline(state, { at: '2026-11-26T00:00:01.000Z', step: 'stop', outcome: 'ok', message: 'entry 3' });
   state.instance.status = 'stopped';
-  expect(timelineSince(state, 3, false)).toEqual({ entries: [expect.objectContaining({ message: 'entry 3' })], next: 4, status: 'stopped', ended: false });
+  expect(timelineSince(state, 3, false)).toEqual({
+    entries: [expect.objectContaining({ message: 'entry 3' })],
+    next: 4,
+    status: 'stopped',
+    ended: false,
+  });
 });
 
 test('past the limit: numbers keep counting the dropped entries; asking for dropped ones gives what is kept', () => {
   const state = stateWith(TIMELINE_LIMIT + 10);
-  expect(timelineSince(state, TIMELINE_LIMIT + 8, false).entries.map((e) => e.message)).toEqual([`entry ${TIMELINE_LIMIT + 8}`, `entry ${TIMELINE_LIMIT + 9}`]);
+  expect(timelineSince(state, TIMELINE_LIMIT + 8, false).entries.map((e) => e.message)).toEqual([
+    `entry ${TIMELINE_LIMIT + 8}`,
+    `entry ${TIMELINE_LIMIT + 9}`,
+  ]);
   const all = timelineSince(state, 0, false);
   expect(all.entries).toHaveLength(TIMELINE_LIMIT);
   expect(all.entries[0].message).toBe('entry 10');

@@ -15,7 +15,9 @@ import type { InstanceContext } from '../instance-context';
 import { checkCalls, peerCalls, remoteDeployOnce } from './peer-proxies';
 import { sendOnce } from './send-once';
 
-export type AgentRuntime = Pick<RuntimeActivities, 'deployWorkload' | 'startWorkload' | 'stopWorkload' | 'removeWorkload'>;
+/** An agent's steps; deploy-and-start as one step only on this Temporal cluster (an LM over HTTP takes them apart). */
+export type AgentRuntime = Pick<RuntimeActivities, 'deployWorkload' | 'startWorkload' | 'stopWorkload' | 'removeWorkload'> &
+  Partial<Pick<RuntimeActivities, 'deployAndStartWorkload'>>;
 
 /** The route of agent `index` once known (deployed agents); Temporal before that, and in standalone mode. */
 export function routeOf(ctx: InstanceContext, index: number): AgentRoute {
@@ -34,7 +36,12 @@ export async function ensureRoute(ctx: InstanceContext, url: string): Promise<Ag
   try {
     route = await checkCalls.agentRoute(url);
   } catch (err) {
-    ctx.record('route', 'failed', `could not read task queue ${agentTaskQueue(url)}: ${describeFailure(err, WORKFLOW_TASK_QUEUE)}; trying Temporal`, url);
+    ctx.record(
+      'route',
+      'failed',
+      `could not read task queue ${agentTaskQueue(url)}: ${describeFailure(err, WORKFLOW_TASK_QUEUE)}; trying Temporal`,
+      url,
+    );
   }
   routes[url] = route;
   ctx.record(
@@ -65,16 +72,21 @@ export function remoteAgentRuntime(ctx: InstanceContext, index: number): AgentRu
   };
   return {
     async deployWorkload(_spec: WorkloadSpec): Promise<DeployedWorkload> {
-      const result = await sendOnce(() => remoteDeployOnce.deployOnRemoteAgent({ ...target, service, instance: ctx.inst, agentIndex: index }));
+      const result = await sendOnce(() =>
+        remoteDeployOnce.deployOnRemoteAgent({ ...target, service, instance: ctx.inst, agentIndex: index }),
+      );
       if (result.kind !== 'ok') {
         throw refused(result.kind === 'unknown' ? `${result.message}; not resent, the agent's LM may have deployed it` : result.message);
       }
       const { container_id, ports, agent_param } = result.value;
       return { container_id, ports, agent_param };
     },
-    async startWorkload(_ref: WorkloadRef): Promise<DeployedWorkload | null> {
-      await operate('start', 'started');
-      return null;
+    async startWorkload(ref: WorkloadRef): Promise<DeployedWorkload | null> {
+      const report = await operate('start', 'started');
+      // The remote runtime moved the workload to free ports: record where it now is, or it is orphaned.
+      if (report.container_id === '-' || report.container_id === ref.container_id) return null;
+      const { container_id, ports, agent_param } = report;
+      return { container_id, ports, agent_param };
     },
     async stopWorkload(_ref: WorkloadRef): Promise<void> {
       await operate('stop', 'stopped');

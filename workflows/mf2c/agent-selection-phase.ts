@@ -28,7 +28,10 @@ async function recommended(ctx: InstanceContext): Promise<CandidateOutcome> {
     return { kind: 'candidates', ips };
   } catch (err) {
     const why = describeFailure(err, WORKFLOW_TASK_QUEUE);
-    return { kind: 'failed', message: `the Recommender could not recommend agents (${why}); submit again once it answers, or name the agents in agents_list` };
+    return {
+      kind: 'failed',
+      message: `the Recommender could not recommend agents (${why}); submit again once it answers, or name the agents in agents_list`,
+    };
   }
 }
 
@@ -60,7 +63,12 @@ async function userManagementFilter(ctx: InstanceContext, agents: AgentEntry[]):
       return true;
     }
     if (!verdict.result) {
-      ctx.record('select', 'rejected', `User Management does not allow ${agent.url}: ${verdict.message.trim() || 'result false'}`, agent.url);
+      ctx.record(
+        'select',
+        'rejected',
+        `User Management does not allow ${agent.url}: ${verdict.message.trim() || 'result false'}`,
+        agent.url,
+      );
       return false;
     }
     if (verdict.deviceId !== null) agent.device_id = verdict.deviceId;
@@ -129,7 +137,12 @@ async function capabilityFilter(ctx: InstanceContext, agents: AgentEntry[]): Pro
   const problems = await Promise.all(agents.map((agent) => capabilityProblem(ctx, agent.url)));
   return agents.filter((agent, i) => {
     const problem = problems[i];
-    ctx.record('select', problem === null ? 'ok' : 'rejected', problem === null ? `${agent.url} can run ${ctx.input.service.exec_type}` : `${agent.url} cannot run the service: ${problem}`, agent.url);
+    ctx.record(
+      'select',
+      problem === null ? 'ok' : 'rejected',
+      problem === null ? `${agent.url} can run ${ctx.input.service.exec_type}` : `${agent.url} cannot run the service: ${problem}`,
+      agent.url,
+    );
     return problem === null;
   });
 }
@@ -154,7 +167,12 @@ export async function chooseAgents(ctx: InstanceContext, mirror: CimiMirror): Pr
   agents = await userManagementFilter(ctx, agents);
   agents = await qosFilter(ctx, mirror, agents);
   agents = await capabilityFilter(ctx, agents);
-  const result = selectAgents(service.exec_type, service.num_agents, agents.map((a) => a.url), mf2c.myIp);
+  const result = selectAgents(
+    service.exec_type,
+    service.num_agents,
+    agents.map((a) => a.url),
+    mf2c.myIp,
+  );
   if (result.kind === 'not-enough') {
     inst.agents = [];
     ctx.record('select', 'failed', `not enough agents: ${result.rule}`);

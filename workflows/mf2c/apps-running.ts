@@ -40,7 +40,11 @@ export async function syncAppsRunning(ctx: InstanceContext): Promise<void> {
       return;
     case 'unknown':
       peers.appsRunningCounted = running;
-      ctx.record('user-management', 'failed', `apps_running ${sign} may have reached User Management (${result.message}); counted as sent, not resent to avoid a double count`);
+      ctx.record(
+        'user-management',
+        'failed',
+        `apps_running ${sign} may have reached User Management (${result.message}); counted as sent, not resent to avoid a double count`,
+      );
       return;
     case 'rejected':
     case 'not-applied':

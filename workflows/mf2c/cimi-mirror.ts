@@ -3,6 +3,7 @@
  * latest state (requests made while one is in flight collapse into one), deleted at terminate. A CIMI
  * failure is recorded on the timeline; it never stops the lifecycle.
  */
+import * as wf from '@temporalio/workflow';
 import { describeFailure } from '../failure-text';
 import { WORKFLOW_TASK_QUEUE } from '../model/task-queues';
 import type { InstanceContext } from '../instance-context';
@@ -22,9 +23,15 @@ export class CimiMirror {
   request(): void {
     if (!this.enabled || this.closed) return;
     this.dirty = true;
-    this.running ??= this.drain().finally(() => {
+    // Whoever asked may be cancelled (an operation a terminate preempts): the mirror still tells CIMI.
+    this.running ??= wf.CancellationScope.nonCancellable(() => this.drain()).finally(() => {
       this.running = null;
     });
+  }
+
+  /** Nothing is on its way to CIMI. */
+  get idle(): boolean {
+    return this.running === null;
   }
 
   /** Resolves once every requested state has reached CIMI (or failed there). */

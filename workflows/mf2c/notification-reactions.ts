@@ -27,13 +27,22 @@ function compssMaster(ctx: InstanceContext): AgentEntry | null {
 async function tellCompss(ctx: InstanceContext, worker: AgentEntry, operation: 'addResources' | 'removeNode'): Promise<void> {
   const master = compssMaster(ctx);
   if (master === null || master === worker) return;
-  const call = { master: { ip: master.url, port: master.ports[0] }, appId: master.compss_app_id, worker: { ip: worker.url, port: worker.ports[0] } };
+  const call = {
+    master: { ip: master.url, port: master.ports[0] },
+    appId: master.compss_app_id,
+    worker: { ip: worker.url, port: worker.ports[0] },
+  };
   try {
     if (operation === 'addResources') await peerCalls.addCompssResource(call);
     else await peerCalls.removeCompssNode(call);
     ctx.record('qos_enforcement', 'ok', `COMPSs master ${master.url}: ${operation} ${worker.url}`, worker.url);
   } catch (err) {
-    ctx.record('qos_enforcement', 'failed', `COMPSs master ${master.url}: ${operation} ${worker.url} failed: ${describeFailure(err, WORKFLOW_TASK_QUEUE)}`, worker.url);
+    ctx.record(
+      'qos_enforcement',
+      'failed',
+      `COMPSs master ${master.url}: ${operation} ${worker.url} failed: ${describeFailure(err, WORKFLOW_TASK_QUEUE)}`,
+      worker.url,
+    );
   }
 }
 
@@ -51,7 +60,11 @@ async function scaleOut(ctx: InstanceContext, steps: AgentSteps, target: number)
     return;
   }
   const fresh = offered.filter((ip) => !inst.agents.some((agent) => agent.url === ip));
-  ctx.record('qos_enforcement', 'info', `the Recommender offers ${offered.join(', ') || 'nothing'}; new to the instance: ${fresh.join(', ') || 'none'}`);
+  ctx.record(
+    'qos_enforcement',
+    'info',
+    `the Recommender offers ${offered.join(', ') || 'nothing'}; new to the instance: ${fresh.join(', ') || 'none'}`,
+  );
   for (const ip of fresh) {
     if (inst.agents.length >= target) break;
     const index = inst.agents.length;
@@ -103,8 +116,14 @@ export async function reactToUmWarning(ctx: InstanceContext, steps: AgentSteps, 
     ctx.record('um_warning', 'info', 'User Management reports no violated limit: nothing to do');
     return false;
   }
-  const targets = ctx.inst.agents.map((agent, index) => ({ agent, index })).filter(({ agent }) => agent.url === agentIp && agent.status === 'started');
-  ctx.record('um_warning', 'info', `User Management reports ${violations.join(', ')} on agent ${agentIp}: stopping ${targets.length} agent(s) there`);
+  const targets = ctx.inst.agents
+    .map((agent, index) => ({ agent, index }))
+    .filter(({ agent }) => agent.url === agentIp && agent.status === 'started');
+  ctx.record(
+    'um_warning',
+    'info',
+    `User Management reports ${violations.join(', ')} on agent ${agentIp}: stopping ${targets.length} agent(s) there`,
+  );
   await Promise.all(targets.map(({ index }) => steps.stopAgent(index)));
   return targets.length > 0;
 }

@@ -38,13 +38,16 @@ function rejected(err: unknown): boolean {
   return cause instanceof wf.ApplicationFailure && (cause.type === FailureType.PeerRejected || cause.type === FailureType.NotSupported);
 }
 
-export async function sendOnce<T>(attempt: () => Promise<T>, maxAttempts = 6): Promise<OnceResult<T>> {
+/** `queue`: where the attempts run, for the messages. */
+export async function sendOnce<T>(attempt: () => Promise<T>, maxAttempts = 6, queue = WORKFLOW_TASK_QUEUE): Promise<OnceResult<T>> {
   let delay = FIRST_DELAY_MS;
   for (let n = 1; ; n += 1) {
     try {
       return { kind: 'ok', value: await attempt(), attempts: n };
     } catch (err) {
-      const message = describeFailure(err, WORKFLOW_TASK_QUEUE);
+      // Cancelled before it was sent (or it stopped when told to): the caller is being preempted, not answered.
+      if (wf.isCancellation(err)) throw err;
+      const message = describeFailure(err, queue);
       if (rejected(err)) return { kind: 'rejected', message };
       if (!provablyNotApplied(err)) return { kind: 'unknown', message };
       if (n >= maxAttempts) return { kind: 'not-applied', message: `${message} (${n} attempts)` };

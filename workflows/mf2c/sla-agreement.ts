@@ -38,11 +38,19 @@ async function create(ctx: InstanceContext): Promise<boolean> {
   if (result.kind === 'ok') {
     inst.agreement = result.value;
     inst.agreement_error = null;
-    ctx.record('sla', 'ok', `agreement ${result.value} created from ${templateId}${result.attempts > 1 ? ` (attempt ${result.attempts})` : ''}`);
+    ctx.record(
+      'sla',
+      'ok',
+      `agreement ${result.value} created from ${templateId}${result.attempts > 1 ? ` (attempt ${result.attempts})` : ''}`,
+    );
     return true;
   }
   inst.agreement_error = `no SLA agreement: ${result.message}`;
-  ctx.record('sla', 'failed', result.kind === 'unknown' ? `${inst.agreement_error}; not retried, it may exist at the SLA Manager` : inst.agreement_error);
+  ctx.record(
+    'sla',
+    'failed',
+    result.kind === 'unknown' ? `${inst.agreement_error}; not retried, it may exist at the SLA Manager` : inst.agreement_error,
+  );
   // A refused or ambiguous creation is not retried at every start: it would fail the same way, or duplicate.
   ctx.peerState().agreementState = 'terminated';
   return false;

@@ -23,6 +23,10 @@ export const FailureType = {
   WorkloadMissing: 'WorkloadMissing',
   /** An operation was refused by the instance's current state. */
   OperationRefused: 'OperationRefused',
+  /** The read model's database did not take a projection; the instance projects again later. */
+  ReadModelUnavailable: 'ReadModelUnavailable',
+  /** The object asked for does not carry the LM's labels for that instance and agent: it is left untouched. */
+  NotLmWorkload: 'NotLmWorkload',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 
@@ -35,4 +39,5 @@ export const NON_RETRYABLE_FAILURES: string[] = [
   FailureType.NotSupported,
   FailureType.WorkloadExited,
   FailureType.WorkloadMissing,
+  FailureType.NotLmWorkload,
 ];

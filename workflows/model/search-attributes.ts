@@ -7,5 +7,7 @@ export const SA_SERVICE_NAME = defineSearchAttributeKey('LmServiceName', SearchA
 export const SA_USER = defineSearchAttributeKey('LmUser', SearchAttributeType.KEYWORD);
 export const SA_EXEC_TYPE = defineSearchAttributeKey('LmExecType', SearchAttributeType.KEYWORD);
 export const SA_AGENT_COUNT = defineSearchAttributeKey('LmAgentCount', SearchAttributeType.INT);
+/** The agent IPs an instance has agents on: an agent that is lost or back tells exactly those instances. */
+export const SA_AGENTS = defineSearchAttributeKey('LmAgents', SearchAttributeType.KEYWORD_LIST);
 
-export const LM_SEARCH_ATTRIBUTES = [SA_STATUS, SA_SERVICE_ID, SA_SERVICE_NAME, SA_USER, SA_EXEC_TYPE, SA_AGENT_COUNT];
+export const LM_SEARCH_ATTRIBUTES = [SA_STATUS, SA_SERVICE_ID, SA_SERVICE_NAME, SA_USER, SA_EXEC_TYPE, SA_AGENT_COUNT, SA_AGENTS];

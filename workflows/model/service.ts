@@ -1,13 +1,6 @@
 /** The service a user submits: what to run and how (spec/original-lm.md §4.1). */
 
-export const EXEC_TYPES = [
-  'docker',
-  'compss',
-  'docker-compose',
-  'docker-swarm',
-  'docker-compose-swarm',
-  'kubernetes',
-] as const;
+export const EXEC_TYPES = ['docker', 'compss', 'docker-compose', 'docker-swarm', 'docker-compose-swarm', 'kubernetes'] as const;
 export type ExecType = (typeof EXEC_TYPES)[number];
 
 /** The original LM spelled Kubernetes `K8s`; CIMI spells it `kubernetes`. Both are accepted. */

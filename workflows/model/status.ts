@@ -43,11 +43,16 @@ export function isTransitional(status: InstanceStatus): boolean {
   return TRANSITIONAL_STATUSES.includes(status);
 }
 
-type AgentCondition = 'running' | 'idle' | 'gone' | 'failed';
+type AgentCondition = 'running' | 'idle' | 'gone' | 'failed' | 'unknown';
 
-/** An agent that is not known to be running, idle or removed counts as failed: never report it healthy. */
+/**
+ * An agent that is not known to be running, idle or removed counts as failed: never report it healthy. One whose
+ * agent's LM is lost (`unknown`) may still run: it makes the instance `degraded`, neither healthy nor failed.
+ */
 function conditionOf(status: AgentStatus): AgentCondition {
   switch (status) {
+    case 'unknown':
+      return 'unknown';
     case 'started':
       return 'running';
     case 'stopped':
@@ -65,7 +70,8 @@ function conditionOf(status: AgentStatus): AgentCondition {
  * - every agent running → `started`; every agent idle → `stopped`; every agent removed → `terminated`;
  * - some running, the others not → `degraded`;
  * - nothing running, no agent at all, or any failure without a running agent →
- *   `error` when no agent is idle, else `degraded` (part of the instance is usable once started).
+ *   `error` when no agent is idle or unknown, else `degraded` (part of the instance is usable once started, or
+ *   may still run where its agent's LM is lost).
  */
 export function deriveInstanceStatus(agentStatuses: readonly AgentStatus[]): InstanceStatus {
   if (agentStatuses.length === 0) return 'error';
@@ -76,6 +82,6 @@ export function deriveInstanceStatus(agentStatuses: readonly AgentStatus[]): Ins
   if (count('running') === total) return 'started';
   if (count('idle') === total) return 'stopped';
   if (count('running') > 0) return 'degraded';
-  if (count('idle') > 0) return 'degraded';
+  if (count('idle') > 0 || count('unknown') > 0) return 'degraded';
   return 'error';
 }

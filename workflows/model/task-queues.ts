@@ -6,3 +6,11 @@ export const WORKFLOW_TASK_QUEUE = 'lm-workflows';
 export function agentTaskQueue(agentIp: string): string {
   return `lm-agent-${agentIp}`;
 }
+
+/**
+ * Each agent's LM also serves the presence check of its agent on a queue of its own, so busy runtime slots never
+ * delay it (a delayed check would count a busy agent as lost).
+ */
+export function agentPresenceTaskQueue(agentIp: string): string {
+  return `lm-presence-${agentIp}`;
+}

@@ -14,9 +14,27 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
 import { failure } from '../../failures';
-import { workloadLabels } from '../labels';
-import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } from '../workload';
-import { composeProjectName } from '../compose/compose-project-name';
+import { homeFilters } from '../docker/labelled-containers';
+import {
+  composeProjectName,
+  findOwned,
+  identifyOwned,
+  identityOf,
+  LABEL_EXEC_TYPE,
+  refOfIdentity,
+  workloadLabels,
+  type OwnedLookup,
+} from '../labels';
+import { DETACHED_CALL, NEVER_ABORTED } from '../cancellation';
+import type {
+  DeployedWorkload,
+  InstanceHome,
+  LabelledWorkload,
+  RuntimeCall,
+  WorkloadRef,
+  WorkloadRuntime,
+  WorkloadSpec,
+} from '../workload';
 import type { ComposeFetchLimits } from '../compose/fetch-compose-file';
 import { composeFilesIn, removeInstanceDirectory } from '../compose/instance-directory';
 import { KeyedLock } from '../compose/keyed-lock';
@@ -25,7 +43,15 @@ import { pollUntil, type PollStep } from '../poll-until';
 import { checkStackDocument } from './check-stack-document';
 import { StackCli } from './stack-cli';
 import { stackOverride } from './stack-override';
-import { failedTasksSince, removeLeftoverNetworks, stackNetworks, stackServices, type StackService } from './stack-state';
+import {
+  failedTasksSince,
+  listStackServices,
+  removeLeftoverNetworks,
+  STACK_NAMESPACE_LABEL,
+  stackNetworks,
+  stackServices,
+  type StackService,
+} from './stack-state';
 import { requireSwarmManager, swarmRole } from './swarm-manager';
 
 export interface ComposeStackRuntimeOptions {
@@ -58,10 +84,12 @@ export class ComposeStackRuntime implements WorkloadRuntime {
     this.convergeTimeoutMs = options.convergeTimeoutMs ?? DEFAULT_CONVERGE_TIMEOUT_MS;
   }
 
-  async deploy(spec: WorkloadSpec): Promise<DeployedWorkload> {
+  async deploy(spec: WorkloadSpec, call: RuntimeCall = DETACHED_CALL): Promise<DeployedWorkload> {
     const stack = composeProjectName(spec);
     return this.lock.run(stack, async () => {
       await requireSwarmManager(this.options.docker, this.options.socket, spec.agentUrl);
+      // stack deploy would update the services of a stack of that name that someone else made.
+      await this.locate({ ...spec, container_id: '-', ports: [], agent_param: '-' });
       const { files } = await prepareComposeFiles(spec.service.exec, stack, {
         workingDir: this.options.workingDir,
         allowPrivileged: this.options.allowPrivileged,
@@ -71,7 +99,7 @@ export class ComposeStackRuntime implements WorkloadRuntime {
       });
       try {
         // A retry re-deploys the same files: stack deploy updates in place, so it never makes a second stack.
-        await this.cli.deploy(stack, files);
+        await this.cli.deploy(stack, files, call.signal);
         const services = await this.services(stack);
         if (services.length === 0) {
           throw failure(FailureType.RuntimeUnavailable, `docker stack deploy of ${stack} succeeded but the stack has no services yet`);
@@ -87,24 +115,27 @@ export class ComposeStackRuntime implements WorkloadRuntime {
     });
   }
 
-  async start(ref: WorkloadRef): Promise<void> {
+  async start(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<void> {
     const stack = composeProjectName(ref);
     await this.lock.run(stack, async () => {
       const services = await this.existingServices(ref, stack);
       const since = Date.now() - CLOCK_SKEW_MS;
-      await this.cli.scale(Object.fromEntries(services.map((s) => [s.name, s.declared])), `scale stack ${stack} back up`);
-      const outcome = await pollUntil(async (): Promise<PollStep<void>> => {
-        const now = await this.services(stack);
-        if (now.every((s) => s.running >= s.declared)) return { done: true, value: undefined };
-        const failures = await failedTasksSince(this.options.docker, now, since, this.options.socket);
-        if (failures.length > 0) {
-          throw failure(
-            FailureType.WorkloadExited,
-            `stack ${stack} on agent ${ref.agentUrl} was scaled up but its tasks fail: ${failures.slice(0, 3).join('; ')}`,
-          );
-        }
-        return { done: false, seen: replicaSummary(now, 'declared') };
-      }, { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS });
+      await this.cli.scale(Object.fromEntries(services.map((s) => [s.name, s.declared])), `scale stack ${stack} back up`, call.signal);
+      const outcome = await pollUntil(
+        async (): Promise<PollStep<void>> => {
+          const now = await this.services(stack);
+          if (now.every((s) => s.running >= s.declared)) return { done: true, value: undefined };
+          const failures = await failedTasksSince(this.options.docker, now, since, this.options.socket);
+          if (failures.length > 0) {
+            throw failure(
+              FailureType.WorkloadExited,
+              `stack ${stack} on agent ${ref.agentUrl} was scaled up but its tasks fail: ${failures.slice(0, 3).join('; ')}`,
+            );
+          }
+          return { done: false, seen: replicaSummary(now, 'declared') };
+        },
+        { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS, signal: call.signal },
+      );
       if (!outcome.settled) {
         throw failure(
           FailureType.RuntimeUnavailable,
@@ -114,15 +145,20 @@ export class ComposeStackRuntime implements WorkloadRuntime {
     });
   }
 
-  async stop(ref: WorkloadRef): Promise<void> {
+  async stop(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<void> {
     const stack = composeProjectName(ref);
     await this.lock.run(stack, async () => {
       const services = await this.existingServices(ref, stack);
-      await this.cli.scale(Object.fromEntries(services.map((s) => [s.name, 0])), `scale stack ${stack} to 0`);
-      const outcome = await pollUntil(async (): Promise<PollStep<void>> => {
-        const now = await this.services(stack);
-        return now.every((s) => s.running === 0) ? { done: true, value: undefined } : { done: false, seen: replicaSummary(now, 'desired') };
-      }, { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS });
+      await this.cli.scale(Object.fromEntries(services.map((s) => [s.name, 0])), `scale stack ${stack} to 0`, call.signal);
+      const outcome = await pollUntil(
+        async (): Promise<PollStep<void>> => {
+          const now = await this.services(stack);
+          return now.every((s) => s.running === 0)
+            ? { done: true, value: undefined }
+            : { done: false, seen: replicaSummary(now, 'desired') };
+        },
+        { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS, signal: call.signal },
+      );
       if (!outcome.settled) {
         throw failure(
           FailureType.RuntimeUnavailable,
@@ -132,21 +168,61 @@ export class ComposeStackRuntime implements WorkloadRuntime {
     });
   }
 
-  async remove(ref: WorkloadRef): Promise<void> {
+  async remove(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<void> {
     const stack = composeProjectName(ref);
-    await this.lock.run(stack, () => this.removeStack(stack, ref.agentUrl));
+    await this.lock.run(stack, async () => {
+      // Outside a swarm manager nothing can be listed, and no stack can be there to refuse.
+      if ((await swarmRole(this.options.docker, this.options.socket)) === 'manager') await this.locate(ref);
+      await this.removeStack(stack, ref.agentUrl, call.signal);
+    });
   }
 
   async observe(ref: WorkloadRef): Promise<AgentStatus> {
     if ((await swarmRole(this.options.docker, this.options.socket)) !== 'manager') return 'unknown';
-    const services = await this.services(composeProjectName(ref));
-    if (services.length === 0) return 'error';
+    const services = await this.locate(ref);
+    if (services === null) return 'error';
     if (services.every((s) => s.desired === 0)) return services.some((s) => s.updated) ? 'stopped' : 'waiting';
     if (services.every((s) => s.running >= s.desired)) return 'started';
     return services.some((s) => s.running === 0 && s.desired > 0) ? 'error' : 'unknown';
   }
 
-  private async removeStack(stack: string, agent: string): Promise<void> {
+  identify(ref: WorkloadRef): Promise<WorkloadRef | null> {
+    return identifyOwned(ref, this.lookup);
+  }
+
+  /** One workload per stack, as old as its oldest service; none outside a swarm manager. */
+  async labelled(home: InstanceHome): Promise<LabelledWorkload[]> {
+    if ((await swarmRole(this.options.docker, this.options.socket)) !== 'manager') return [];
+    const services = await listStackServices(this.options.docker, homeFilters(home), 'list the LM stacks', this.options.socket);
+    const stacks = new Map<string, LabelledWorkload>();
+    for (const service of services) {
+      const stack = service.labels[STACK_NAMESPACE_LABEL];
+      const identity = identityOf(service.labels);
+      if (service.labels[LABEL_EXEC_TYPE] !== 'docker-compose-swarm' || stack === undefined || identity === null) continue;
+      const ref = refOfIdentity(identity, 'docker-compose-swarm', { container_id: stack });
+      if (ref.name !== stack) continue;
+      const createdAt = Math.min(service.createdAt, stacks.get(stack)?.createdAt ?? Infinity);
+      stacks.set(stack, { ref, createdAt, describe: `stack ${stack}` });
+    }
+    return [...stacks.values()];
+  }
+
+  /** A stack is the LM's when every service of it carries the instance's labels. */
+  private readonly lookup: OwnedLookup<StackService[]> = {
+    kind: 'stack',
+    find: async (stack) => {
+      const services = await this.services(stack);
+      return services.length === 0 ? null : services;
+    },
+    labelsOf: (services) => services.map((s) => s.labels),
+  };
+
+  /** The stack's services; null when it has none. Refuses a stack whose services are not the instance's. */
+  private locate(ref: WorkloadRef): Promise<StackService[] | null> {
+    return findOwned({ ...ref, name: composeProjectName(ref) }, this.lookup);
+  }
+
+  private async removeStack(stack: string, agent: string, signal: AbortSignal = NEVER_ABORTED): Promise<void> {
     const role = await swarmRole(this.options.docker, this.options.socket);
     if (role === 'worker') await requireSwarmManager(this.options.docker, this.options.socket, agent);
     // Outside a swarm no stack can exist: only the directory is left to delete.
@@ -160,13 +236,16 @@ export class ComposeStackRuntime implements WorkloadRuntime {
       };
       if ((await this.services(stack)).length > 0 || (await stackNetworks(this.options.docker, stack, this.options.socket)).length > 0) {
         // A network already on its way out makes `stack rm` fail with "not found"; the wait below decides.
-        await this.cli.remove(stack).catch((err: unknown) => {
+        await this.cli.remove(stack, signal).catch((err: unknown) => {
           if (!(err instanceof ApplicationFailure) || err.type === FailureType.NotSupported) throw err;
         });
-        const gone = await pollUntil(async (): Promise<PollStep<void>> => {
-          const left = await remaining();
-          return left === undefined ? { done: true, value: undefined } : { done: false, seen: left };
-        }, { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS });
+        const gone = await pollUntil(
+          async (): Promise<PollStep<void>> => {
+            const left = await remaining();
+            return left === undefined ? { done: true, value: undefined } : { done: false, seen: left };
+          },
+          { timeoutMs: this.convergeTimeoutMs, everyMs: POLL_EVERY_MS, signal },
+        );
         if (!gone.settled) {
           throw failure(
             FailureType.RuntimeUnavailable,
@@ -184,7 +263,7 @@ export class ComposeStackRuntime implements WorkloadRuntime {
 
   private async existingServices(ref: WorkloadRef, stack: string): Promise<StackService[]> {
     await requireSwarmManager(this.options.docker, this.options.socket, ref.agentUrl);
-    const services = await this.services(stack);
+    const services = (await this.locate(ref)) ?? [];
     if (services.length === 0) {
       throw failure(
         FailureType.WorkloadMissing,

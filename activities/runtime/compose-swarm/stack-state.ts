@@ -19,6 +19,9 @@ export interface StackService {
   /** True once the service was updated (scaled) after creation: it has been started at least once. */
   updated: boolean;
   publishedPorts: number[];
+  labels: Record<string, string>;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
 }
 
 /** The fields of a swarm task the runtime reads (dockerode leaves tasks untyped). */
@@ -30,12 +33,17 @@ interface SwarmTask {
 
 const byLabel = (stack: string) => ({ label: [`${STACK_NAMESPACE_LABEL}=${stack}`] });
 
-export async function stackServices(docker: Docker, stack: string, socket: string): Promise<StackService[]> {
+export function stackServices(docker: Docker, stack: string, socket: string): Promise<StackService[]> {
+  return listStackServices(docker, byLabel(stack).label, `list the services of stack ${stack}`, socket);
+}
+
+/** Services carrying every label of `labels` (`key=value` or `key`), read as stack services. */
+export async function listStackServices(docker: Docker, labels: string[], what: string, socket: string): Promise<StackService[]> {
   let services: Docker.Service[];
   try {
-    services = await docker.listServices({ filters: byLabel(stack), status: true });
+    services = await docker.listServices({ filters: { label: labels }, status: true });
   } catch (err) {
-    throw classifyDockerError(err, `list the services of stack ${stack}`, socket);
+    throw classifyDockerError(err, what, socket);
   }
   return services
     .map((service) => {
@@ -49,6 +57,8 @@ export async function stackServices(docker: Docker, stack: string, socket: strin
         running: service.ServiceStatus?.RunningTasks ?? 0,
         updated: service.PreviousSpec !== undefined && service.PreviousSpec !== null,
         publishedPorts: (service.Endpoint?.Ports ?? []).map((p) => p.PublishedPort ?? 0).filter((p) => p > 0),
+        labels,
+        createdAt: Date.parse(service.CreatedAt ?? '') || 0,
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -92,5 +102,7 @@ export async function failedTasksSince(docker: Docker, services: StackService[],
   const names = new Map(services.map((s) => [s.id, s.name]));
   return tasks
     .filter((t) => ['failed', 'rejected'].includes(t.Status?.State ?? '') && Date.parse(t.CreatedAt ?? '') >= sinceMs)
-    .map((t) => `${names.get(t.ServiceID) ?? t.ServiceID}: ${t.Status?.State} (${t.Status?.Err ?? t.Status?.Message ?? 'no reason given'})`);
+    .map(
+      (t) => `${names.get(t.ServiceID) ?? t.ServiceID}: ${t.Status?.State} (${t.Status?.Err ?? t.Status?.Message ?? 'no reason given'})`,
+    );
 }

@@ -6,12 +6,14 @@ import { swarmRole } from '../swarm/swarm-role';
 
 export { swarmRole } from '../swarm/swarm-role';
 
-export const NOT_A_MANAGER =
-  'docker-compose-swarm needs a swarm manager: run docker swarm init or deploy on a manager';
+export const NOT_A_MANAGER = 'docker-compose-swarm needs a swarm manager: run docker swarm init or deploy on a manager';
 
 export async function requireSwarmManager(docker: Docker, socket: string, agent: string): Promise<void> {
   const role = await swarmRole(docker, socket);
   if (role !== 'manager') {
-    throw failure(FailureType.NotSupported, `${NOT_A_MANAGER} (agent ${agent} is ${role === 'worker' ? 'a swarm worker' : 'not in a swarm'})`);
+    throw failure(
+      FailureType.NotSupported,
+      `${NOT_A_MANAGER} (agent ${agent} is ${role === 'worker' ? 'a swarm worker' : 'not in a swarm'})`,
+    );
   }
 }

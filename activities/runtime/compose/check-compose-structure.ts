@@ -19,11 +19,18 @@ const SERVICE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]*$/;
 export function checkComposeStructure(parsed: ParsedCompose): { model: ComposeModel | null; problems: ComposeProblem[] } {
   const problems: ComposeProblem[] = [];
   const add = (message: string, path: Array<string | number>, service?: string, key?: string) =>
-    problems.push({ kind: 'structure', message, line: parsed.lineOf(path), ...(service === undefined ? {} : { service }), ...(key === undefined ? {} : { key }) });
+    problems.push({
+      kind: 'structure',
+      message,
+      line: parsed.lineOf(path),
+      ...(service === undefined ? {} : { service }),
+      ...(key === undefined ? {} : { key }),
+    });
 
   const root = parsed.value;
-  if (!isMapping(root)) {
-    add('the file is not a compose file: its top level must be a mapping with a "services" key', []);
+  // Nothing of a document that is not a compose file is quoted: the URL may point at something else's secrets.
+  if (!isMapping(root) || !isMapping(root.services)) {
+    add('the file is not a compose file (no services): its top level must be a mapping with a "services" mapping', []);
     return { model: null, problems };
   }
   for (const key of Object.keys(root)) {
@@ -51,7 +58,8 @@ export function checkComposeStructure(parsed: ParsedCompose): { model: ComposeMo
     const hasImage = typeof image === 'string' && image.trim() !== '';
     const hasBuild = (typeof build === 'string' && build.trim() !== '') || isMapping(build);
     if (!hasImage && !hasBuild) add('the service has neither "image" nor "build": name the image to run', path, name);
-    if (image !== undefined && typeof image !== 'string') add('"image" must be a string such as nginx:1.27', [...path, 'image'], name, 'image');
+    if (image !== undefined && typeof image !== 'string')
+      add('"image" must be a string such as nginx:1.27', [...path, 'image'], name, 'image');
     checked[name] = service;
   }
   return { model: { root, services: checked }, problems };

@@ -1,15 +1,16 @@
 /**
- * Runs compose for one project through the npm `docker-compose` package (no shell): always the same
- * `-p <project> -f <file> -f <override>` so every command sees exactly what deploy saw.
+ * Runs compose for one project (no shell): always the same `-f <file> -f <override> --project-name <project>`
+ * so every command sees exactly what deploy saw. A deadline or the activity's cancellation kills compose's
+ * whole process group; what it made by then carries the project's labels, which remove sweeps by.
  */
-import { ApplicationFailure } from '@temporalio/common';
-import { execCompose } from 'docker-compose';
 import { FailureType } from '../../../workflows/model/failures';
+import { abortReason } from '../cancellation';
 import { failure } from '../../failures';
 import { cliEnvironment } from './cli-environment';
 import { classifyComposeError } from './compose-errors';
 import { composeExecutable } from './detect-compose-executable';
 import type { ComposeFiles } from './instance-directory';
+import { runCommand, type CommandResult } from './run-command';
 
 export interface ComposeCliOptions {
   socket: string;
@@ -17,60 +18,28 @@ export interface ComposeCliOptions {
   httpTimeoutS: number;
 }
 
-/** Compose output is only read for error messages: keep its tail, not megabytes of progress lines. */
-const MAX_OUTPUT_CHARS = 64 * 1024;
-
 export class ComposeCli {
   private readonly env: NodeJS.ProcessEnv;
-  /** Per project, the compose child still running (settles, never rejects). */
-  private readonly running = new Map<string, Promise<void>>();
 
   constructor(private readonly options: ComposeCliOptions) {
     this.env = cliEnvironment(options.socket, { COMPOSE_HTTP_TIMEOUT: String(options.httpTimeoutS) });
   }
 
-  /**
-   * The npm package cannot kill its child, so the deadline only stops waiting: compose's own HTTP timeout
-   * bounds a hung call, and the next command of the project waits for such a straggler instead of racing it.
-   */
-  async run(project: string, files: ComposeFiles, args: string[], agent: string, timeoutMs: number): Promise<void> {
+  async run(project: string, files: ComposeFiles, args: string[], agent: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const executable = await composeExecutable(this.env, agent);
     const what = `compose ${args[0]} of project ${project}`;
-    await this.running.get(project);
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(failure(FailureType.RuntimeUnavailable, `${what} did not finish within ${Math.round(timeoutMs / 1000)} s`)),
-        timeoutMs,
-      );
-    });
+    let result: CommandResult;
     try {
-      const child = execCompose(args[0], args.slice(1), {
-        cwd: files.dir,
-        config: [files.composeFile, files.overrideFile],
-        composeOptions: ['--project-name', project],
-        executable,
-        env: this.env,
-        maxOutputLength: MAX_OUTPUT_CHARS,
-      });
-      this.track(project, child);
-      await Promise.race([child, deadline]);
+      result = await runCommand(
+        executable.file,
+        [...executable.prefix, '-f', files.composeFile, '-f', files.overrideFile, '--project-name', project, ...args],
+        { cwd: files.dir, env: this.env, timeoutMs, signal },
+      );
     } catch (err) {
-      if (err instanceof ApplicationFailure) throw err;
       throw classifyComposeError(err, what, this.options.socket);
-    } finally {
-      clearTimeout(timer);
     }
-  }
-
-  private track(project: string, child: Promise<unknown>): void {
-    const settled = child.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.running.set(project, settled);
-    void settled.then(() => {
-      if (this.running.get(project) === settled) this.running.delete(project);
-    });
+    if (result.aborted && signal) throw abortReason(signal);
+    if (result.timedOut) throw failure(FailureType.RuntimeUnavailable, `${what} did not finish within ${Math.round(timeoutMs / 1000)} s`);
+    if (result.exitCode !== 0) throw classifyComposeError(result, what, this.options.socket);
   }
 }

@@ -44,7 +44,9 @@ export function projectStatus(containers: Docker.ContainerInfo[]): AgentStatus |
 /** Host ports the project's containers bind, as the file asked for them (ephemeral ones are known only once up). */
 export async function publishedHostPorts(docker: Docker, containers: Docker.ContainerInfo[], socket: string): Promise<number[]> {
   const ports = new Set<number>();
-  const ordered = [...containers].sort((a, b) => (a.Labels[COMPOSE_SERVICE_LABEL] ?? '').localeCompare(b.Labels[COMPOSE_SERVICE_LABEL] ?? ''));
+  const ordered = [...containers].sort((a, b) =>
+    (a.Labels[COMPOSE_SERVICE_LABEL] ?? '').localeCompare(b.Labels[COMPOSE_SERVICE_LABEL] ?? ''),
+  );
   for (const container of ordered) {
     let info: Docker.ContainerInspectInfo;
     try {

@@ -14,4 +14,3 @@ export function composeOverride(model: ComposeModel, perService: (name: string, 
   const document = typeof version === 'string' || typeof version === 'number' ? { version: String(version), services } : { services };
   return `# Written by the Lifecycle Manager: labels its workloads. Do not edit.\n${stringify(document)}`;
 }
-

@@ -1,4 +1,5 @@
 /** One reason a compose file cannot be deployed, located as precisely as the YAML parser allows. */
+import { keyOf } from './compose-values';
 
 export type ComposeProblemKind = 'yaml' | 'structure' | 'policy';
 
@@ -28,4 +29,16 @@ export function formatProblem(problem: ComposeProblem): string {
 
 export function formatProblems(problems: ComposeProblem[]): string {
   return problems.map(formatProblem).join('; ');
+}
+
+/** `['services', 'web', 'volumes', 0]` → service web, key `volumes[0]`; a top-level path is its own key. */
+export function problemAt(
+  at: ReadonlyArray<string | number>,
+  message: string,
+  lineOf: (path: ReadonlyArray<string | number>) => number | undefined,
+  kind: ComposeProblemKind = 'policy',
+): ComposeProblem {
+  const inService = at[0] === 'services' && at.length >= 2;
+  const key = inService ? keyOf(at.slice(2)) : keyOf(at);
+  return { kind, message, line: lineOf(at), ...(inService ? { service: String(at[1]) } : {}), ...(key === '' ? {} : { key }) };
 }

@@ -1,4 +1,4 @@
-/** Narrowing helpers for the plain values a parsed compose file is made of. */
+/** Narrowing helpers for the plain values a parsed compose file is made of, read as compose reads them. */
 
 export type ComposeMapping = Record<string, unknown>;
 
@@ -15,6 +15,27 @@ export function asList(value: unknown): unknown[] {
 /** True when compose would substitute a variable into `text` (`$$` is a literal dollar). */
 export function hasInterpolation(text: string): boolean {
   return text.replace(/\$\$/g, '').includes('$');
+}
+
+/** What compose makes of a literal string once it has interpolated it: `$$` is one `$`. */
+export function unescapeDollars(text: string): string {
+  return text.replace(/\$\$/g, '$');
+}
+
+const TRUE_SPELLINGS = ['y', 'yes', 'true', 'on'];
+const FALSE_SPELLINGS = ['n', 'no', 'false', 'off'];
+
+/**
+ * A boolean key's value as compose reads it: YAML 1.1 booleans, and strings compose v1 casts in boolean keys
+ * (`"yes"`, `"TRUE"`, `"y"`, in any case). Undefined for anything else, which compose refuses.
+ */
+export function composeBoolean(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string') return undefined;
+  const spelled = value.trim().toLowerCase();
+  if (TRUE_SPELLINGS.includes(spelled)) return true;
+  if (FALSE_SPELLINGS.includes(spelled)) return false;
+  return undefined;
 }
 
 /** `volumes[0].source` from a path below a service or top-level section. */

@@ -1,22 +1,42 @@
 /**
  * Fetches a compose file from the service's `exec` URL (spec/original-lm.md §13 D4: the original fetched any
- * scheme, any size, with no timeout). Only http/https, bounded in time, size and redirects. The result says
- * whether a retry could help, so that the agent retries a 503 but not a 404, and the API can answer 400.
+ * scheme, any size, with no timeout). Only http/https, bounded in time, size and redirects, and only from the
+ * addresses the outbound policy allows (checked on the address connected to, at every redirect). The result
+ * says whether a retry could help, so that the agent retries a 503 but not a 404, and the API can answer 400.
+ * No message quotes what the server answered: a URL pointed at something that is not a compose file must not
+ * turn the LM into a way to read it.
  */
+import http from 'node:http';
+import https from 'node:https';
 import axios, { AxiosError } from 'axios';
+import type { LmConfig } from '../../../common/config';
+import { OutboundPolicy } from '../../../common/outbound-address';
 
 export interface ComposeFetchLimits {
   /** Whole request, connection to last byte. */
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
+  /** Where a compose file may come from. */
+  policy: OutboundPolicy;
 }
 
 export const DEFAULT_COMPOSE_FETCH_LIMITS: ComposeFetchLimits = {
   timeoutMs: 10_000,
   maxBytes: 1024 * 1024,
   maxRedirects: 3,
+  policy: new OutboundPolicy([]),
 };
+
+/** The limits this LM's configuration sets (LM_HTTP_TIMEOUT_MS, LM_COMPOSE_URL_ALLOW). */
+export function composeFetchLimits(config: LmConfig): ComposeFetchLimits {
+  return { ...DEFAULT_COMPOSE_FETCH_LIMITS, timeoutMs: config.httpTimeoutMs, policy: new OutboundPolicy(config.composeUrlAllow) };
+}
+
+/** Raised where the policy refuses an address; carried through axios as its cause. */
+class RefusedAddress extends Error {
+  readonly code = 'ELMREFUSED';
+}
 
 export type ComposeFetchResult =
   | { ok: true; text: string }
@@ -61,6 +81,8 @@ function describeError(err: AxiosError, url: string, limits: ComposeFetchLimits)
   if (code === 'ERR_FR_TOO_MANY_REDIRECTS') {
     return { ok: false, retryable: false, message: `${where} redirects more than ${limits.maxRedirects} times` };
   }
+  const refused = code === 'ELMREFUSED' ? err.message : err.cause instanceof RefusedAddress ? err.cause.message : null;
+  if (refused !== null) return { ok: false, retryable: false, message: `${where} is not fetched: ${refused}` };
   if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || code === 'ERR_CANCELED') {
     return { ok: false, retryable: true, message: `${where} did not arrive within ${limits.timeoutMs} ms` };
   }
@@ -71,11 +93,26 @@ function describeError(err: AxiosError, url: string, limits: ComposeFetchLimits)
   };
 }
 
-export async function fetchComposeFile(url: string, limits: ComposeFetchLimits = DEFAULT_COMPOSE_FETCH_LIMITS): Promise<ComposeFetchResult> {
+export async function fetchComposeFile(
+  url: string,
+  limits: ComposeFetchLimits = DEFAULT_COMPOSE_FETCH_LIMITS,
+): Promise<ComposeFetchResult> {
   const problem = composeUrlProblem(url);
   if (problem !== null) return { ok: false, retryable: false, message: problem };
+  const refused = limits.policy.urlProblem(new URL(url));
+  if (refused !== null) return { ok: false, retryable: false, message: `compose file ${displayUrl(url)} is not fetched: ${refused}` };
+  const lookup = limits.policy.lookup();
   try {
     const response = await axios.get<string>(url, {
+      // Straight to the server (no proxy from the environment), through agents that resolve with the policy.
+      proxy: false,
+      httpAgent: new http.Agent({ lookup }),
+      httpsAgent: new https.Agent({ lookup }),
+      beforeRedirect: (options) => {
+        const next = new URL(String(options.href ?? `${String(options.protocol)}//${String(options.hostname)}`));
+        const why = composeUrlProblem(next.toString()) ?? limits.policy.urlProblem(next);
+        if (why !== null) throw new RefusedAddress(`a redirect to ${displayUrl(next.toString())}: ${why}`);
+      },
       timeout: limits.timeoutMs,
       // `timeout` is per socket inactivity; the signal bounds a server that drips bytes.
       signal: AbortSignal.timeout(limits.timeoutMs),

@@ -1,10 +1,10 @@
 /**
  * The instance's own directory under WORKING_DIR_VOLUME: `<workingDir>/<project>/`, holding the fetched compose
- * file and the LM's override. One per instance (the original shared one file between all of them, bug A4).
+ * file and the LM's override, and their seal `<workingDir>/<project>.seal.json` beside it. One per instance.
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { composeProjectName } from './compose-project-name';
+import { composeProjectName } from '../labels';
 
 export const COMPOSE_FILE_NAME = 'docker-compose.yml';
 /** Written by the LM next to the user's file: labels (and, for stacks, replicas) layered on top of it. */
@@ -14,7 +14,11 @@ export interface ComposeFiles {
   dir: string;
   composeFile: string;
   overrideFile: string;
+  /** The digests of both files, recorded at deploy beside the directory: out of every container's reach. */
+  sealFile: string;
 }
+
+const sealFileOf = (dir: string): string => `${dir}.seal.json`;
 
 /** The directory an instance's compose files go to, e.g. for checking its paths at submit time. */
 export function instanceDirOf(workingDir: string, instanceUuid: string): string {
@@ -23,7 +27,12 @@ export function instanceDirOf(workingDir: string, instanceUuid: string): string 
 
 export function composeFilesIn(workingDir: string, project: string): ComposeFiles {
   const dir = path.join(path.resolve(workingDir), project);
-  return { dir, composeFile: path.join(dir, COMPOSE_FILE_NAME), overrideFile: path.join(dir, OVERRIDE_FILE_NAME) };
+  return {
+    dir,
+    composeFile: path.join(dir, COMPOSE_FILE_NAME),
+    overrideFile: path.join(dir, OVERRIDE_FILE_NAME),
+    sealFile: sealFileOf(dir),
+  };
 }
 
 /** The compose file a previous attempt already fetched, or null. */
@@ -62,4 +71,5 @@ export async function removeInstanceDirectory(workingDir: string, dir: string): 
     throw new Error(`refusing to delete ${target}: not an instance directory under ${root}`);
   }
   await fs.rm(target, { recursive: true, force: true });
+  await fs.rm(sealFileOf(target), { force: true });
 }

@@ -24,15 +24,21 @@ export async function sweepComposeProject(docker: Docker, project: string, socke
   }
   try {
     for (const network of await docker.listNetworks({ filters: label })) {
-      await docker.getNetwork(network.Id).remove().catch((err: unknown) => {
-        if (!alreadyGoing(err)) throw err;
-      });
+      await docker
+        .getNetwork(network.Id)
+        .remove()
+        .catch((err: unknown) => {
+          if (!alreadyGoing(err)) throw err;
+        });
     }
     const { Volumes } = await docker.listVolumes({ filters: label });
     for (const volume of Volumes ?? []) {
-      await docker.getVolume(volume.Name).remove().catch((err: unknown) => {
-        if (!alreadyGoing(err)) throw err;
-      });
+      await docker
+        .getVolume(volume.Name)
+        .remove()
+        .catch((err: unknown) => {
+          if (!alreadyGoing(err)) throw err;
+        });
     }
   } catch (err) {
     throw classifyDockerError(err, `remove the networks and volumes of ${project}`, socket);

@@ -2,9 +2,9 @@
  * Follows the Docker engine's events about the LM's containers (label `lm.service-instance`: plain, COMPSs,
  * compose and swarm-task containers alike) and reports which instances changed, once per burst (a stop is
  * kill + die + stop). After a broken stream (dockerd restarted) it reconnects with `since`, so the events the
- * engine still keeps are not lost. Each (re)connect also reports every instance with a container that is not
- * running, as what happened while nobody listened (a crash during a worker restart, a container that did not
- * come back after a reboot) left no event to see; the instances' periodic observation covers the rest.
+ * engine still keeps are not lost. Each (re)connect is announced (`onConnected`): what happened while nobody
+ * listened (a crash during a worker restart, a container that did not come back after a reboot) left no event to
+ * see, so the agent's sweep compares every workload then.
  */
 import readline from 'node:readline';
 import type Docker from 'dockerode';
@@ -21,6 +21,8 @@ const EVENTS = ['start', 'die', 'destroy', 'pause', 'unpause', 'health_status'];
 export interface ContainerEventsOptions extends RuntimeEventOptions {
   docker: Docker;
   logger: Logger;
+  /** The stream is open (again): whatever happened before it is for a sweep to find. */
+  onConnected(): void;
 }
 
 interface DockerEvent {
@@ -30,7 +32,23 @@ interface DockerEvent {
   Actor?: { Attributes?: Record<string, string> };
 }
 
-export function followContainerEvents({ docker, logger, ...reporting }: ContainerEventsOptions): RuntimeEventFollower {
+/** The signals of the `kill` events the engine logged for container `id` since `sinceMs` (its events are kept in memory). */
+export async function killSignalsSince(docker: Docker, id: string, sinceMs: number): Promise<string[]> {
+  const stream = await docker.getEvents({
+    since: sinceMs / 1000,
+    until: Date.now() / 1000,
+    filters: { type: ['container'], container: [id], event: ['kill'] },
+  });
+  const signals: string[] = [];
+  for await (const line of readline.createInterface({ input: stream })) {
+    if (line.trim() === '') continue;
+    const event = JSON.parse(line) as DockerEvent;
+    signals.push(event.Actor?.Attributes?.signal ?? '?');
+  }
+  return signals;
+}
+
+export function followContainerEvents({ docker, logger, onConnected, ...reporting }: ContainerEventsOptions): RuntimeEventFollower {
   const reports = debouncedReports(reporting);
   const report = reports.report;
   const delay = new ReconnectDelay();
@@ -53,19 +71,6 @@ export function followContainerEvents({ docker, logger, ...reporting }: Containe
     }, retryInMs);
   };
 
-  /** After the stream is open, so that nothing falls between the listing and the events. */
-  async function reportNotRunning(): Promise<void> {
-    try {
-      const containers = await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE] } });
-      for (const container of containers) {
-        const uuid = container.Labels?.[LABEL_INSTANCE];
-        if (container.State !== 'running' && uuid !== undefined) report(uuid);
-      }
-    } catch (err) {
-      logger.warn({ err }, 'could not list the LM containers after connecting to Docker events');
-    }
-  }
-
   async function connect(): Promise<void> {
     try {
       const events = await docker.getEvents({
@@ -78,7 +83,8 @@ export function followContainerEvents({ docker, logger, ...reporting }: Containe
       }
       stream = events;
       delay.reset();
-      void reportNotRunning();
+      // After the stream is open, so that nothing falls between what the sweep sees and the events.
+      onConnected();
       const lines = readline.createInterface({ input: events });
       lines.on('line', (line) => {
         let event: DockerEvent;

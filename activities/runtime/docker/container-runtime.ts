@@ -2,125 +2,173 @@
  * `docker` and `compss` workloads: one container per agent (DESIGN §5).
  * COMPSs containers get the original's environment and keep their REST port (46100) on the host.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type Docker from 'dockerode';
 import { FailureType } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
-import { failure } from '../../failures';
-import { belongsTo, workloadLabels } from '../labels';
-import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } from '../workload';
-import { allocateHostPorts } from './allocate-host-ports';
-import { classifyDockerError, dockerMessage, dockerStatus } from './docker-errors';
+import { errorMessage, failure } from '../../failures';
+import { belongsTo, findOwned, identifyOwned, workloadLabels, type OwnedLookup } from '../labels';
+import { DETACHED_CALL, throwIfAborted } from '../cancellation';
+import type {
+  DeployedWorkload,
+  EngineRestartRecovery,
+  InstanceHome,
+  LabelledWorkload,
+  RuntimeCall,
+  WorkloadRef,
+  WorkloadRuntime,
+  WorkloadSpec,
+} from '../workload';
+import { labelledContainers } from './labelled-containers';
+import { reserveHostPorts } from './allocate-host-ports';
+import { killSignalsSince } from './container-events';
+import { classifyDockerError, classifyEarlyExit, dockerStatus, needsNewContainer } from './docker-errors';
+import { inspectedStatus } from './container-status';
+import { engineStartedAt, leftExitedByEngineRestart } from './engine-restart';
 import { HOST_PORTS_LABEL, parsePortsLabel } from './host-ports';
-import { hostPortLock, reservedHostPorts } from './host-port-reservations';
-import { ensureImage } from './images';
+import { handOverToDocker, releaseReservation } from './host-port-reservations';
+import { watchExits, type ExitWatch } from './exit-watch';
+import { DEFAULT_PULL_LIMITS, ensureImage, type PullLimits } from './images';
 import type { PortMapping } from './port-rule';
 
 export interface ContainerRuntimeOptions {
   docker: Docker;
-  /** Without a request timeout: pulls take as long as they take (the activity heartbeats meanwhile). */
+  /** Without a request timeout: a pull is bounded by `pullLimits`. */
   pullDocker: Docker;
   socket: string;
   hostIp: string;
   cimiUrl: string | null;
   compss: { port: number; dataclayEp: string; network: string };
-  onProgress: (detail: string) => void;
+  pullLimits?: PullLimits;
+  /** LM_MIN_RUN_MS: how long a started container must run without dying before its start counts; 0: not waited for. */
+  minRunMs: number;
 }
 
 /** Network the original joins COMPSs containers to when it exists. */
 const MF2C_NETWORK = 'mf2c_default';
 const STOP_GRACE_SECONDS = 10;
-/** How long a started container must stay up before it counts as started. */
-const START_SETTLE_MS = 500;
-/** How many times a start may move a container whose host port was taken meanwhile. */
-const MAX_PORT_MOVES = 3;
-
-function isPortTaken(err: unknown): boolean {
-  return /port is already allocated|address already in use/i.test(dockerMessage(err));
-}
-
+/** Survives a reboot of the agent or of its Docker engine, as a service should; set when the container is made. */
+const RESTART_POLICY = 'unless-stopped';
+/** How many times a start may make its container again (host port taken meanwhile, stale containerd task). */
+const MAX_REMAKES = 3;
 
 export class ContainerRuntime implements WorkloadRuntime {
   constructor(private readonly options: ContainerRuntimeOptions) {}
 
-  async deploy(spec: WorkloadSpec): Promise<DeployedWorkload> {
+  async deploy(spec: WorkloadSpec, call: RuntimeCall = DETACHED_CALL): Promise<DeployedWorkload> {
     const existing = await this.adoptable(spec);
     if (existing) return existing;
-    await ensureImage(this.options.pullDocker, spec.service.exec, spec.agentUrl, this.options.socket, this.options.onProgress);
-    const mappings = await this.reservePorts(spec);
+    await ensureImage(spec.service.exec, {
+      docker: this.options.pullDocker,
+      socket: this.options.socket,
+      agent: spec.agentUrl,
+      limits: this.options.pullLimits ?? DEFAULT_PULL_LIMITS,
+      signal: call.signal,
+      onProgress: call.progress?.bind(call),
+    });
+    throwIfAborted(call.signal);
+    const mappings = await this.portsFor(spec);
+    const hosts = mappings.map((m) => m.host);
+    let created = false;
     try {
       const raced = await this.adoptable(spec);
       if (raced) return raced;
       const container = await this.create(spec, mappings);
+      created = true;
       if (spec.service.exec_type === 'compss') await this.joinNetworkIfPresent(container, MF2C_NETWORK);
-      return { container_id: container.id, ports: mappings.map((m) => m.host), agent_param: '-' };
+      return { container_id: container.id, ports: hosts, agent_param: '-' };
     } finally {
       // Once created, the container's label holds its ports; until then the reservation does.
-      for (const { host } of mappings) reservedHostPorts.delete(host);
+      if (created) handOverToDocker(hosts);
+      else releaseReservation(hosts);
     }
   }
 
-  /** Port choice is serialised per process, but container creation is not: reservations bridge the gap. */
-  private reservePorts(spec: WorkloadSpec): Promise<PortMapping[]> {
-    return hostPortLock.runExclusive(async () => {
-      const mappings = await this.portsFor(spec);
-      for (const { host } of mappings) reservedHostPorts.add(host);
-      return mappings;
-    });
+  start(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<DeployedWorkload | void> {
+    return this.startMoving(ref, call, MAX_REMAKES);
   }
 
-  async start(ref: WorkloadRef, movesLeft = MAX_PORT_MOVES): Promise<DeployedWorkload | void> {
-    const container = this.options.docker.getContainer(ref.container_id);
-    // No restart policy while proving the container stays up, so a failing command shows its real exit code.
-    await this.setRestartPolicy(ref, 'no');
+  private async startMoving(ref: WorkloadRef, call: RuntimeCall, remakesLeft: number): Promise<DeployedWorkload | void> {
+    const found = await this.locate(ref);
+    if (found === null) throw this.missing(ref);
+    const container = this.options.docker.getContainer(found.Id);
+    // Made before the policy was set at creation: it gets it once.
+    if (found.HostConfig.RestartPolicy?.Name !== RESTART_POLICY) await this.setRestartPolicy(found.Id, ref);
+    // Running after crashes Docker restarted it from: started again by the LM, its minimum run time counting from now.
+    const crashed = found.State.Running && found.RestartCount > 0;
+    if (crashed) await this.stop(ref);
+    // Subscribed before the start, so that a death right after it is seen; one running already has nothing to prove.
+    const exits = this.options.minRunMs > 0 && (crashed || !found.State.Running) ? await watchExits(this.options.docker, found.Id) : null;
+    const startedAtMs = Date.now();
     try {
-      await container.start();
-    } catch (err) {
-      const status = dockerStatus(err);
-      if (status === 404) throw this.missing(ref);
-      if (isPortTaken(err) && movesLeft > 0) return this.moveToFreePorts(ref, movesLeft - 1);
-      if (status !== 304) throw classifyDockerError(err, `start container ${ref.name}`, this.options.socket);
+      try {
+        await container.start();
+      } catch (err) {
+        const status = dockerStatus(err);
+        if (status === 404) throw this.missing(ref);
+        if (needsNewContainer(err) !== null && remakesLeft > 0) return await this.remake(ref, call, remakesLeft - 1);
+        if (status !== 304) throw classifyDockerError(err, `start container ${ref.name}`, this.options.socket);
+      }
+      if (this.options.compss.network !== 'not-defined') await this.joinNetworkIfPresent(container, this.options.compss.network);
+      if (exits !== null) await this.assertStaysUp(found.Id, ref, exits, startedAtMs, call.signal);
+    } finally {
+      exits?.close();
     }
-    if (this.options.compss.network !== 'not-defined') await this.joinNetworkIfPresent(container, this.options.compss.network);
-    await this.assertStaysUp(ref);
-    // Survives a reboot of the agent or of its Docker engine, as a service should.
-    await this.setRestartPolicy(ref, 'unless-stopped');
+    // Found by name, not by the recorded id: a remake cut short made it; the caller records where it now is.
+    if (found.Id !== ref.container_id)
+      return { container_id: found.Id, ports: parsePortsLabel(found.Config.Labels[HOST_PORTS_LABEL]), agent_param: '-' };
   }
 
   /**
-   * Docker binds host ports only at start: something else (another process, a container made outside this
-   * LM) may have taken one since deploy. The container holds no state yet worth keeping, so it is made again
-   * on free ports, and the caller learns where it now is.
+   * A container the engine cannot start as it is: Docker binds host ports only at start, and something else may
+   * have taken one since deploy; or containerd kept a task of a start that dockerd's restart cut short. The
+   * container holds no state yet worth keeping, so it is made again (on free ports, with a new id), and the
+   * caller learns where it now is.
    */
-  private async moveToFreePorts(ref: WorkloadRef, movesLeft: number): Promise<DeployedWorkload> {
+  private async remake(ref: WorkloadRef, call: RuntimeCall, remakesLeft: number): Promise<DeployedWorkload> {
     await this.remove(ref);
-    const moved = await this.deploy(ref);
-    return (await this.start({ ...ref, ...moved }, movesLeft)) ?? moved;
+    const remade = await this.deploy(ref, call);
+    return (await this.startMoving({ ...ref, ...remade }, call, remakesLeft)) ?? remade;
   }
 
-  private async setRestartPolicy(ref: WorkloadRef, name: 'no' | 'unless-stopped'): Promise<void> {
+  private async setRestartPolicy(id: string, ref: WorkloadRef): Promise<void> {
     try {
-      await this.options.docker.getContainer(ref.container_id).update({ RestartPolicy: { Name: name } });
+      await this.options.docker.getContainer(id).update({ RestartPolicy: { Name: RESTART_POLICY } });
     } catch (err) {
       if (dockerStatus(err) === 404) throw this.missing(ref);
       throw classifyDockerError(err, `set the restart policy of ${ref.name}`, this.options.socket);
     }
   }
 
-  /** A container whose command fails at once must not count as started. */
-  private async assertStaysUp(ref: WorkloadRef): Promise<void> {
-    await new Promise((resolve) => setTimeout(resolve, START_SETTLE_MS));
-    const { State: state } = await this.inspect(ref);
-    if (state.Running) return;
-    throw failure(
-      FailureType.WorkloadExited,
-      `container ${ref.name} on agent ${ref.agentUrl} stopped right after start (exit code ${state.ExitCode}` +
-        `${state.Error ? `, ${state.Error}` : ''}); check the image's command with "docker logs ${ref.name}"`,
-    );
+  /**
+   * A container whose command fails at once must not count as started: it must run LM_MIN_RUN_MS without a `die`
+   * (the wait ends at the first one). One that ended on its own is then stopped, so its restart policy does not run
+   * it in a loop; one the engine killed meanwhile (dockerd shutting down, a `docker stop`) is started again.
+   */
+  private async assertStaysUp(id: string, ref: WorkloadRef, exits: ExitWatch, startedAtMs: number, signal: AbortSignal): Promise<void> {
+    const died = await exits.exitWithin(this.options.minRunMs, signal);
+    const info = await this.inspect(id, ref);
+    // No `die` seen, yet restarted or down: the event stream missed it; the inspect does not.
+    if (died === null && info.State.Running && !info.State.Restarting && info.RestartCount === 0) return;
+    // Read before the stop below, whose own kill must not count as the engine's.
+    let killSignals: string[];
+    try {
+      killSignals = await killSignalsSince(this.options.docker, id, startedAtMs);
+    } catch (err) {
+      throw classifyDockerError(err, `read the events of container ${ref.name}`, this.options.socket);
+    }
+    await this.options.docker
+      .getContainer(id)
+      .stop({ t: 0 })
+      .catch(() => undefined);
+    throw classifyEarlyExit(ref.name, ref.agentUrl, { exitCode: died ?? info.State.ExitCode, error: info.State.Error, killSignals });
   }
 
   async stop(ref: WorkloadRef): Promise<void> {
+    const found = await this.locate(ref);
+    if (found === null) throw this.missing(ref);
     try {
-      await this.options.docker.getContainer(ref.container_id).stop({ t: STOP_GRACE_SECONDS });
+      await this.options.docker.getContainer(found.Id).stop({ t: STOP_GRACE_SECONDS });
     } catch (err) {
       const status = dockerStatus(err);
       if (status === 404) throw this.missing(ref);
@@ -129,9 +177,10 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   async remove(ref: WorkloadRef): Promise<void> {
-    if (ref.container_id === '-' || ref.container_id === '') return;
+    const found = await this.locate(ref);
+    if (found === null) return;
     try {
-      await this.options.docker.getContainer(ref.container_id).remove({ force: true, v: true });
+      await this.options.docker.getContainer(found.Id).remove({ force: true, v: true });
     } catch (err) {
       const status = dockerStatus(err);
       // 409: removal already in progress; the next attempt sees 404.
@@ -141,22 +190,62 @@ export class ContainerRuntime implements WorkloadRuntime {
   }
 
   async observe(ref: WorkloadRef): Promise<AgentStatus> {
-    let info: Docker.ContainerInspectInfo;
-    try {
-      info = await this.options.docker.getContainer(ref.container_id).inspect();
-    } catch (err) {
-      // Removed behind the LM's back: the agent is broken, not stopped.
-      if (dockerStatus(err) === 404) return 'error';
-      throw classifyDockerError(err, `inspect container ${ref.name}`, this.options.socket);
-    }
-    // A container whose own HEALTHCHECK fails runs, but does not serve: it is not `started`.
-    if (info.State.Running && !info.State.Restarting) return info.State.Health?.Status === 'unhealthy' ? 'error' : 'started';
-    return info.State.Status === 'created' ? 'waiting' : 'stopped';
+    const info = await this.locate(ref);
+    // Removed behind the LM's back: the agent is broken, not stopped.
+    return info === null ? 'error' : inspectedStatus(info);
   }
 
-  private async inspect(ref: WorkloadRef): Promise<Docker.ContainerInspectInfo> {
+  /**
+   * A container of a started instance that the engine's restart left exited is started again, as its restart
+   * policy meant it to be; one stopped while the engine stayed up (by hand: a crash is restarted by the policy) is
+   * left to the instance to report. Idempotent: a retry finds it running.
+   */
+  async startIfLeftByEngineRestart(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<EngineRestartRecovery> {
+    const found = await this.locate(ref);
+    if (found === null) return { outcome: 'not-left' };
+    if (found.State.Running) return { outcome: 'running' };
+    const engineStart = await engineStartedAt(this.options.docker, this.options.socket);
+    if (!leftExitedByEngineRestart(found, engineStart)) return { outcome: 'not-left' };
+    const engineStartedAtIso = new Date(engineStart ?? 0).toISOString();
     try {
-      return await this.options.docker.getContainer(ref.container_id).inspect();
+      const moved = await this.start(ref, call);
+      return { outcome: 'started-again', engineStartedAt: engineStartedAtIso, moved: moved ?? null };
+    } catch (err) {
+      // The engine away again, or the call cancelled: the next observation asks again.
+      if (call.signal.aborted || !(err instanceof ApplicationFailure) || err.type === FailureType.RuntimeUnavailable) throw err;
+      return { outcome: 'start-failed', message: `the engine restarted and left it exited; starting it failed: ${errorMessage(err)}` };
+    }
+  }
+
+  identify(ref: WorkloadRef): Promise<WorkloadRef | null> {
+    return identifyOwned(ref, this.lookup);
+  }
+
+  async labelled(home: InstanceHome): Promise<LabelledWorkload[]> {
+    return labelledContainers(this.options.docker, home, ['docker', 'compss'], this.options.socket);
+  }
+
+  /** Containers by id or name, judged by their labels. */
+  private readonly lookup: OwnedLookup<Docker.ContainerInspectInfo> = {
+    kind: 'container',
+    find: async (key) => {
+      try {
+        return await this.options.docker.getContainer(key).inspect();
+      } catch (err) {
+        if (dockerStatus(err) === 404) return null;
+        throw classifyDockerError(err, `inspect container ${key}`, this.options.socket);
+      }
+    },
+    labelsOf: (info) => [info.Config.Labels],
+  };
+
+  private locate(ref: WorkloadRef): Promise<Docker.ContainerInspectInfo | null> {
+    return findOwned(ref, this.lookup);
+  }
+
+  private async inspect(id: string, ref: WorkloadRef): Promise<Docker.ContainerInspectInfo> {
+    try {
+      return await this.options.docker.getContainer(id).inspect();
     } catch (err) {
       if (dockerStatus(err) === 404) throw this.missing(ref);
       throw classifyDockerError(err, `inspect container ${ref.name}`, this.options.socket);
@@ -181,12 +270,13 @@ export class ContainerRuntime implements WorkloadRuntime {
     return { container_id: info.Id, ports: parsePortsLabel(info.Config.Labels[HOST_PORTS_LABEL]), agent_param: '-' };
   }
 
+  /** Chosen and reserved (see reserveHostPorts): the caller hands them over to Docker or releases them. */
   private async portsFor(spec: WorkloadSpec): Promise<PortMapping[]> {
     const { docker, compss } = this.options;
-    if (spec.service.exec_type !== 'compss') return allocateHostPorts(docker, spec.service.exec_ports, reservedHostPorts);
+    if (spec.service.exec_type !== 'compss') return reserveHostPorts(docker, spec.service.exec_ports);
     // COMPSs listens on AGENT_PORT inside the container, so its REST port is published 1:1 (host = container).
     const others = spec.service.exec_ports.filter((p) => p !== compss.port);
-    const [rest, ...app] = await allocateHostPorts(docker, [compss.port, ...others], reservedHostPorts);
+    const [rest, ...app] = await reserveHostPorts(docker, [compss.port, ...others]);
     return [{ container: rest.host, host: rest.host }, ...app];
   }
 
@@ -205,7 +295,7 @@ export class ContainerRuntime implements WorkloadRuntime {
         Env: spec.service.exec_type === 'compss' ? this.compssEnv(spec, mappings[0].host) : undefined,
         Labels: { ...workloadLabels(spec), [HOST_PORTS_LABEL]: mappings.map((m) => m.host).join(',') },
         ExposedPorts: exposed,
-        HostConfig: { PortBindings: bindings },
+        HostConfig: { PortBindings: bindings, RestartPolicy: { Name: RESTART_POLICY } },
       });
     } catch (err) {
       if (dockerStatus(err) === 404) {

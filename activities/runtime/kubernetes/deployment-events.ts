@@ -39,7 +39,13 @@ function statusCodeOf(value: unknown): number | undefined {
   return typeof code === 'number' ? code : undefined;
 }
 
-export function followDeploymentEvents({ connection, namespace, requestTimeoutMs, logger, ...reporting }: DeploymentEventsOptions): RuntimeEventFollower {
+export function followDeploymentEvents({
+  connection,
+  namespace,
+  requestTimeoutMs,
+  logger,
+  ...reporting
+}: DeploymentEventsOptions): RuntimeEventFollower {
   const reports = debouncedReports(reporting);
   const delay = new ReconnectDelay();
   const where = describeConnection(connection);
@@ -141,7 +147,8 @@ export function followDeploymentEvents({ connection, namespace, requestTimeoutMs
       else watch = opening;
     } catch (err) {
       if (mine === current && narrowedOn(err)) connectLater('', 0);
-      else if (mine === current) connectLater(`${errorMessage(err)}; the periodic observation (LM_OBSERVE_INTERVAL_S) still covers Kubernetes`, delay.next());
+      else if (mine === current)
+        connectLater(`${errorMessage(err)}; the periodic observation (LM_OBSERVE_INTERVAL_S) still covers Kubernetes`, delay.next());
     }
   }
 

@@ -28,7 +28,10 @@ function loadKubeConfig(connection: KubernetesConnection): { kubeConfig: KubeCon
       kubeConfig.loadFromClusterAndUser({ name: 'k8s-proxy', server: connection.url, skipTLSVerify }, { name: 'k8s-proxy' });
     }
   } catch (err) {
-    throw failure(FailureType.NotSupported, `cannot read ${describeConnection(connection)}: ${errorMessage(err)}; fix it or unset KUBECONFIG`);
+    throw failure(
+      FailureType.NotSupported,
+      `cannot read ${describeConnection(connection)}: ${errorMessage(err)}; fix it or unset KUBECONFIG`,
+    );
   }
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) {

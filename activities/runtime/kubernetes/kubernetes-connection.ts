@@ -28,5 +28,7 @@ export function chooseKubernetesConnection(proxyUrl: string, where: ConnectionEn
 }
 
 export function describeConnection(connection: KubernetesConnection): string {
-  return connection.kind === 'proxy' ? `the Kubernetes API at ${connection.url} (K8S_PROXY)` : `the cluster of kubeconfig ${connection.source}`;
+  return connection.kind === 'proxy'
+    ? `the Kubernetes API at ${connection.url} (K8S_PROXY)`
+    : `the cluster of kubeconfig ${connection.source}`;
 }

@@ -4,7 +4,15 @@
  * labels carry only what is always valid (for selectors), annotations carry every LM label verbatim
  * (for adoption, which compares them exactly).
  */
-import { LABEL_AGENT_INDEX, LABEL_EXEC_TYPE, LABEL_INSTANCE, workloadLabels } from '../labels';
+import {
+  LABEL_AGENT_INDEX,
+  LABEL_CLUSTER,
+  LABEL_EXEC_TYPE,
+  LABEL_INSTANCE,
+  LABEL_NAMESPACE,
+  LABEL_PEER_INSTANCE,
+  workloadLabels,
+} from '../labels';
 import type { WorkloadSpec } from '../workload';
 
 /** Replicas `start` scales to, decided at deploy. */
@@ -20,8 +28,8 @@ export function isValidLabelValue(value: string): boolean {
 export function kubernetesLabels(spec: WorkloadSpec): Record<string, string> {
   const all = workloadLabels(spec);
   const labels: Record<string, string> = { app: spec.name };
-  for (const key of [LABEL_INSTANCE, LABEL_AGENT_INDEX, LABEL_EXEC_TYPE]) {
-    if (isValidLabelValue(all[key])) labels[key] = all[key];
+  for (const key of [LABEL_INSTANCE, LABEL_AGENT_INDEX, LABEL_EXEC_TYPE, LABEL_CLUSTER, LABEL_NAMESPACE, LABEL_PEER_INSTANCE]) {
+    if (all[key] !== undefined && isValidLabelValue(all[key])) labels[key] = all[key];
   }
   return labels;
 }

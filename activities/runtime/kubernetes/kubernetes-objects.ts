@@ -67,7 +67,8 @@ export function serviceFor(spec: WorkloadSpec, namespace: string): V1Service {
       labels: kubernetesLabels(spec),
       annotations: kubernetesAnnotations(spec, targetReplicas(spec.service)),
     },
-    spec: ports.length > 0 ? { type: 'NodePort', selector: { app: spec.name }, ports } : { clusterIP: 'None', selector: { app: spec.name } },
+    spec:
+      ports.length > 0 ? { type: 'NodePort', selector: { app: spec.name }, ports } : { clusterIP: 'None', selector: { app: spec.name } },
   };
 }
 

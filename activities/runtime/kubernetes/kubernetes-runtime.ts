@@ -9,10 +9,29 @@ import type { V1Deployment, V1ObjectMeta, V1Pod, V1Service } from '@kubernetes/c
 import { FailureType } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
 import { failure } from '../../failures';
-import { belongsTo } from '../labels';
+import {
+  belongsTo,
+  findOwned,
+  identityOf,
+  LABEL_CLUSTER,
+  LABEL_EXEC_TYPE,
+  LABEL_NAMESPACE,
+  notLmWorkload,
+  refOfIdentity,
+  type OwnedLookup,
+} from '../labels';
 import { pollUntil } from '../poll-until';
 import { targetReplicas } from '../target-replicas';
-import type { DeployedWorkload, WorkloadRef, WorkloadRuntime, WorkloadSpec } from '../workload';
+import { DETACHED_CALL } from '../cancellation';
+import type {
+  DeployedWorkload,
+  InstanceHome,
+  LabelledWorkload,
+  RuntimeCall,
+  WorkloadRef,
+  WorkloadRuntime,
+  WorkloadSpec,
+} from '../workload';
 import { isScaledDown, kubernetesObservedStatus, rolloutVerdict } from './deployment-rollout';
 import { createKubernetesClients, type KubernetesClients } from './kubernetes-clients';
 import type { KubernetesConnection } from './kubernetes-connection';
@@ -71,21 +90,28 @@ export class KubernetesRuntime implements WorkloadRuntime {
       throw err;
     }
     // The namespace travels with the workload, so later operations find it even if K8S_NAMESPACE changes.
-    return { container_id: deployment.metadata?.uid ?? spec.name, ports: nodePortsOf(service, spec.service.exec_ports), agent_param: namespace };
+    return {
+      container_id: deployment.metadata?.uid ?? spec.name,
+      ports: nodePortsOf(service, spec.service.exec_ports),
+      agent_param: namespace,
+    };
   }
 
-  async start(ref: WorkloadRef): Promise<void> {
+  async start(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<void> {
     const namespace = this.namespaceOf(ref);
     const current = await this.readDeployment(ref, namespace);
     const target = recordedReplicas(current.metadata?.annotations) ?? targetReplicas(ref.service);
     await this.scale(ref, namespace, current, target);
-    const outcome = await pollUntil(async () => {
-      const deployment = await this.readDeployment(ref, namespace);
-      const verdict = rolloutVerdict(deployment, await this.podsOf(ref, namespace), target);
-      if (verdict.kind === 'ready') return { done: true, value: null };
-      if (verdict.kind === 'failed') return { done: true, value: rolloutFailure(ref, namespace, verdict.problem) };
-      return { done: false, seen: verdict.detail };
-    }, { timeoutMs: this.timing.startTimeoutMs, everyMs: this.timing.pollMs });
+    const outcome = await pollUntil(
+      async () => {
+        const deployment = await this.readDeployment(ref, namespace);
+        const verdict = rolloutVerdict(deployment, await this.podsOf(ref, namespace), target);
+        if (verdict.kind === 'ready') return { done: true, value: null };
+        if (verdict.kind === 'failed') return { done: true, value: rolloutFailure(ref, namespace, verdict.problem) };
+        return { done: false, seen: verdict.detail };
+      },
+      { timeoutMs: this.timing.startTimeoutMs, everyMs: this.timing.pollMs, signal: call.signal },
+    );
     const problem: ApplicationFailure | null = outcome.settled
       ? outcome.value
       : notReadyInTime(ref, namespace, this.timing.startTimeoutMs, outcome.lastSeen);
@@ -97,15 +123,18 @@ export class KubernetesRuntime implements WorkloadRuntime {
     throw problem;
   }
 
-  async stop(ref: WorkloadRef): Promise<void> {
+  async stop(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<void> {
     const namespace = this.namespaceOf(ref);
     await this.scale(ref, namespace, await this.readDeployment(ref, namespace), 0);
-    const outcome = await pollUntil(async () => {
-      const deployment = await this.readDeployment(ref, namespace);
-      return isScaledDown(deployment)
-        ? { done: true, value: null }
-        : { done: false, seen: `${deployment.status?.replicas ?? 0} pod(s) left` };
-    }, { timeoutMs: this.timing.stopTimeoutMs, everyMs: this.timing.pollMs });
+    const outcome = await pollUntil(
+      async () => {
+        const deployment = await this.readDeployment(ref, namespace);
+        return isScaledDown(deployment)
+          ? { done: true, value: null }
+          : { done: false, seen: `${deployment.status?.replicas ?? 0} pod(s) left` };
+      },
+      { timeoutMs: this.timing.stopTimeoutMs, everyMs: this.timing.pollMs, signal: call.signal },
+    );
     if (!outcome.settled) {
       throw failure(
         FailureType.RuntimeUnavailable,
@@ -116,11 +145,23 @@ export class KubernetesRuntime implements WorkloadRuntime {
   }
 
   async remove(ref: WorkloadRef): Promise<void> {
-    if (ref.container_id === '-' || ref.container_id === '') return;
     const { apps, core } = this.api();
     const namespace = this.namespaceOf(ref);
-    await this.deleteIgnoringMissing('Deployment', ref, namespace, () => apps.deleteNamespacedDeployment({ name: ref.name, namespace }));
-    await this.deleteIgnoringMissing('Service', ref, namespace, () => core.deleteNamespacedService({ name: ref.name, namespace }));
+    // Both are judged before either is deleted: a refusal leaves everything as it was.
+    const deployment = await this.findOwned(
+      ref,
+      this.lookup('Deployment', namespace, (name) => apps.readNamespacedDeployment({ name, namespace })),
+    );
+    const service = await this.findOwned(
+      ref,
+      this.lookup('Service', namespace, (name) => core.readNamespacedService({ name, namespace })),
+    );
+    if (deployment !== null) {
+      await this.deleteIgnoringMissing('Deployment', ref, namespace, () => apps.deleteNamespacedDeployment({ name: ref.name, namespace }));
+    }
+    if (service !== null) {
+      await this.deleteIgnoringMissing('Service', ref, namespace, () => core.deleteNamespacedService({ name: ref.name, namespace }));
+    }
   }
 
   async observe(ref: WorkloadRef): Promise<AgentStatus> {
@@ -137,6 +178,67 @@ export class KubernetesRuntime implements WorkloadRuntime {
       if (type !== undefined) return 'error';
       throw err;
     }
+  }
+
+  /** The original LM never ran Kubernetes workloads: there is no container id of one for it to name. */
+  async identify(ref: WorkloadRef): Promise<WorkloadRef | null> {
+    throw notLmWorkload(
+      'Deployment',
+      ref.container_id,
+      ref,
+      'a kubernetes workload is named by its service_instance, not by a container id',
+    );
+  }
+
+  /** The LM's Deployments for instances of `home`: in every namespace, or in K8S_NAMESPACE where that is all the LM may list. */
+  async labelled(home: InstanceHome): Promise<LabelledWorkload[]> {
+    const { apps } = this.api();
+    const labelSelector = `${LABEL_CLUSTER}=${home.clusterId},${LABEL_NAMESPACE}=${home.namespace}`;
+    let deployments: V1Deployment[];
+    try {
+      deployments = (await apps.listDeploymentForAllNamespaces({ labelSelector })).items;
+    } catch (err) {
+      if (kubernetesStatusCode(err) !== 403) throw this.classify(err, 'list the LM Deployments', this.options.namespace);
+      try {
+        deployments = (await apps.listNamespacedDeployment({ namespace: this.options.namespace, labelSelector })).items;
+      } catch (inner) {
+        throw this.classify(inner, 'list the LM Deployments', this.options.namespace);
+      }
+    }
+    const found: LabelledWorkload[] = [];
+    for (const deployment of deployments) {
+      const identity = identityOf(deployment.metadata?.annotations);
+      const namespace = deployment.metadata?.namespace;
+      if (identity === null || namespace === undefined || deployment.metadata?.annotations?.[LABEL_EXEC_TYPE] !== 'kubernetes') continue;
+      const created = deployment.metadata?.creationTimestamp;
+      found.push({
+        ref: refOfIdentity(identity, 'kubernetes', { agent_param: namespace }),
+        createdAt: created === undefined ? 0 : new Date(created).getTime(),
+        describe: `Deployment ${deployment.metadata?.name ?? '?'} in namespace ${namespace}`,
+      });
+    }
+    return found;
+  }
+
+  /** Objects of one kind in one namespace, by name, judged by their annotations (which hold every LM label verbatim). */
+  private lookup<T extends { metadata?: V1ObjectMeta }>(kind: Kind, namespace: string, read: (name: string) => Promise<T>): OwnedLookup<T> {
+    return {
+      kind: `${kind} (namespace ${namespace})`,
+      find: async (name) => {
+        try {
+          return await read(name);
+        } catch (err) {
+          if (kubernetesStatusCode(err) === 404) return null;
+          throw this.classify(err, `read ${kind} ${name}`, namespace);
+        }
+      },
+      labelsOf: (object) => [object.metadata?.annotations],
+    };
+  }
+
+  /** By name only: the recorded `container_id` of a Deployment is its uid, which names nothing. */
+  private findOwned<T>(ref: WorkloadRef, lookup: OwnedLookup<T>): Promise<T | null> {
+    return findOwned({ ...ref, container_id: '-' }, lookup);
   }
 
   /** Clients are made on first use: an LM that never runs a kubernetes workload never loads client-node. */
@@ -178,12 +280,13 @@ export class KubernetesRuntime implements WorkloadRuntime {
   }
 
   private async readDeployment(ref: WorkloadRef, namespace: string): Promise<V1Deployment> {
-    try {
-      return await this.api().apps.readNamespacedDeployment({ name: ref.name, namespace });
-    } catch (err) {
-      if (kubernetesStatusCode(err) === 404) throw this.missing(ref, namespace);
-      throw this.classify(err, `read Deployment ${ref.name}`, namespace);
-    }
+    const { apps } = this.api();
+    const deployment = await this.findOwned(
+      ref,
+      this.lookup('Deployment', namespace, (name) => apps.readNamespacedDeployment({ name, namespace })),
+    );
+    if (deployment === null) throw this.missing(ref, namespace);
+    return deployment;
   }
 
   /** Nothing is written when the Deployment already has `replicas`: a retried start or stop disturbs nothing. */

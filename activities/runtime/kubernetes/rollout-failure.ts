@@ -9,13 +9,22 @@ export function rolloutFailure(ref: WorkloadRef, namespace: string, problem: Rol
   const where = `Deployment ${ref.name} in namespace ${namespace} (agent ${ref.agentUrl}) cannot start: ${problem.message}`;
   switch (problem.kind) {
     case 'image':
-      return failure(FailureType.ImageNotFound, `${where}. Make image "${ref.service.exec}" pullable by the cluster's nodes (or load it on them), or fix the service's "exec"`);
+      return failure(
+        FailureType.ImageNotFound,
+        `${where}. Make image "${ref.service.exec}" pullable by the cluster's nodes (or load it on them), or fix the service's "exec"`,
+      );
     case 'crash':
-      return failure(FailureType.WorkloadExited, `${where}; check the image's command with "kubectl logs -n ${namespace} deployment/${ref.name}"`);
+      return failure(
+        FailureType.WorkloadExited,
+        `${where}; check the image's command with "kubectl logs -n ${namespace} deployment/${ref.name}"`,
+      );
     case 'config':
       return failure(FailureType.InvalidSpec, `${where}; fix the service definition`);
     case 'refused':
-      return failure(FailureType.PeerRejected, `${where}; the cluster refuses its pods (quota, admission policy): free resources or change the policy`);
+      return failure(
+        FailureType.PeerRejected,
+        `${where}; the cluster refuses its pods (quota, admission policy): free resources or change the policy`,
+      );
     case 'stalled':
       return failure(FailureType.WorkloadExited, `${where}; see "kubectl describe -n ${namespace} deployment/${ref.name}"`);
   }

@@ -6,7 +6,8 @@ import type { WorkloadRef } from '../workload';
 import type { TaskProblem } from './task-summary';
 
 /** How the Engine words "the image is not there and cannot be pulled". */
-const IMAGE_MISSING = /no such image|pull access denied|manifest unknown|repository does not exist|not found: manifest|invalid reference format/i;
+const IMAGE_MISSING =
+  /no such image|pull access denied|manifest unknown|repository does not exist|not found: manifest|invalid reference format/i;
 
 export function taskFailure(ref: WorkloadRef, problem: TaskProblem): ApplicationFailure {
   const where = `swarm service ${ref.name} (agent ${ref.agentUrl})`;

@@ -34,13 +34,11 @@ export function summariseTasks(tasks: readonly SwarmTask[], serviceUpdatedAt: st
   const problems = current
     .filter((task) => ENDED_STATES.has(task.Status.State))
     .sort((a, b) => (engineTimeNs(b.CreatedAt) > engineTimeNs(a.CreatedAt) ? 1 : -1))
-    .map(
-      (task): TaskProblem => ({
-        state: task.Status.State as TaskProblem['state'],
-        message: task.Status.Err || task.Status.Message || task.Status.State,
-        exitCode: task.Status.ContainerStatus?.ExitCode ?? null,
-      }),
-    );
+    .map((task): TaskProblem => ({
+      state: task.Status.State as TaskProblem['state'],
+      message: task.Status.Err || task.Status.Message || task.Status.State,
+      exitCode: task.Status.ContainerStatus?.ExitCode ?? null,
+    }));
   const running = tasks.filter((task) => task.Status.State === 'running' && task.DesiredState === 'running').length;
   const active = tasks.filter((task) => ACTIVE_STATES.has(task.Status.State)).length;
   return { running, active, problems, detail: describeStates(current.length > 0 ? current : tasks) };

@@ -1,10 +1,10 @@
-/** The compose checks of DESIGN §5: YAML, structure and the policy, rule by rule, allowed against refused. */
+/** The compose checks: YAML, structure and the policy, rule by rule, allowed against refused. */
 import { checkComposeDocument, type ComposeCheckOptions } from '../../../activities/runtime/compose/check-compose-document';
 import { formatProblem, type ComposeProblem } from '../../../activities/runtime/compose/compose-problem';
 
 const DIR = '/var/lm/compose/lm-1111';
-const STRICT: ComposeCheckOptions = { allowPrivileged: false, instanceDir: DIR };
-const LENIENT: ComposeCheckOptions = { allowPrivileged: true, instanceDir: DIR };
+const STRICT: ComposeCheckOptions = { allowPrivileged: false, instanceDir: DIR, project: 'lm-1111' };
+const LENIENT: ComposeCheckOptions = { allowPrivileged: true, instanceDir: DIR, project: 'lm-1111' };
 
 /** A one-service file whose service body is `body` (indented under `web:`). */
 function oneService(body: string): string {
@@ -49,12 +49,14 @@ describe('YAML and structure', () => {
     expect(problem.line).toBe(2);
   });
 
-  test('a service with only build is a valid compose file', () => {
-    expect(check('services:\n  web:\n    build: ./app\n')).toEqual([]);
+  test('a service with only build is a valid compose file (the policy, not the structure, refuses build)', () => {
+    expect(check('services:\n  web:\n    build: ./app\n', LENIENT)).toEqual([]);
   });
 
   test('unknown top-level keys are refused, x- extensions are not', () => {
-    expect(check('servces:\n  web:\n    image: a\nservices:\n  web:\n    image: a\n')[0].message).toMatch(/unknown top-level key "servces"/);
+    expect(check('servces:\n  web:\n    image: a\nservices:\n  web:\n    image: a\n')[0].message).toMatch(
+      /unknown top-level key "servces"/,
+    );
     expect(check('x-common: &c\n  image: a\nservices:\n  web: *c\n')).toEqual([]);
   });
 
@@ -80,7 +82,7 @@ describe('policy', () => {
     ['userns_mode host', 'userns_mode: host', 'userns_mode', 4],
     ['cap_add SYS_ADMIN', 'cap_add:\n  - NET_BIND_SERVICE\n  - CAP_SYS_ADMIN', 'cap_add[1]', 6],
     ['cap_add ALL', 'cap_add: [ALL]', 'cap_add[0]', 4],
-    ['devices', 'devices:\n  - /dev/sda:/dev/sda', 'devices[0]', 5],
+    ['devices', 'devices:\n  - /dev/sda:/dev/sda', 'devices', 4],
     ['security_opt unconfined', 'security_opt:\n  - apparmor:unconfined', 'security_opt[0]', 5],
     ['absolute bind mount (short syntax)', 'volumes:\n  - /etc:/host-etc:ro', 'volumes[0]', 5],
     ['docker socket', 'volumes:\n  - /var/run/docker.sock:/var/run/docker.sock', 'volumes[0]', 5],
@@ -90,7 +92,8 @@ describe('policy', () => {
     ['variable in a bind mount', 'volumes:\n  - ${HOME}:/data', 'volumes[0]', 5],
     ['volumes_from another container', 'volumes_from:\n  - container:other', 'volumes_from[0]', 5],
     ['env_file outside', 'env_file: /etc/shadow', 'env_file[0]', 4],
-    ['build context outside', 'build:\n  context: /', 'build.context', 5],
+    ['build context outside', 'build:\n  context: /', 'build', 4],
+    ['a remote build context (the engine would fetch it)', 'build: https://github.com/example/app.git', 'build', 4],
   ];
 
   test.each(refused)('refuses %s, naming the service, the key and the line', (_what, body, key, line) => {
@@ -108,20 +111,23 @@ describe('policy', () => {
   const allowed: Array<[string, string]> = [
     ['privileged: false', 'privileged: false'],
     ['bridge and service network modes', 'network_mode: bridge'],
-    ['a named volume', 'volumes:\n  - data:/data'],
     ['an anonymous volume', 'volumes:\n  - /data'],
     ['a relative bind mount inside the directory', 'volumes:\n  - ./data:/data\n  - .:/project:ro'],
     ['an absolute bind mount inside the directory', `volumes:\n  - ${DIR}/cache:/cache`],
-    ['a long-syntax named volume and tmpfs', 'volumes:\n  - type: volume\n    source: data\n    target: /data\n  - type: tmpfs\n    target: /tmp'],
     ['harmless capabilities', 'cap_add: [NET_BIND_SERVICE, CHOWN]'],
     ['an env_file in the directory', 'env_file: ./app.env'],
-    ['a remote build context', 'build: https://github.com/example/app.git'],
     ['an escaped dollar', 'volumes:\n  - ./$$literal:/data'],
     ['variables outside guarded keys', 'environment:\n  - GREETING=${GREETING:-hello}'],
   ];
 
   test.each(allowed)('allows %s', (_what, body) => {
     expect(check(oneService(body))).toEqual([]);
+  });
+
+  test('allows named volumes (short and long syntax) and tmpfs, once the file declares the volume', () => {
+    const volumes = 'volumes:\n  - data:/data\n  - type: volume\n    source: data\n    target: /more\n  - type: tmpfs\n    target: /tmp';
+    expect(check(`${oneService(volumes)}volumes:\n  data: {}\n`)).toEqual([]);
+    expect(check(oneService(volumes)).map((p) => p.key)).toEqual(['volumes[0]', 'volumes[1].source']);
   });
 
   test('privileged hidden behind a YAML merge key is still refused (at the service line)', () => {
@@ -134,13 +140,16 @@ describe('policy', () => {
 
   test('the host network through a top-level external network is refused', () => {
     const text = 'services:\n  web:\n    image: a\n    networks: [hostnet]\nnetworks:\n  hostnet:\n    external: true\n    name: host\n';
-    expect(check(text)).toEqual([expect.objectContaining({ kind: 'policy', key: 'networks.hostnet', line: 6 })]);
+    expect(check(text)).toEqual([
+      expect.objectContaining({ kind: 'policy', key: 'networks.hostnet.external', line: 7 }),
+      expect.objectContaining({ kind: 'policy', key: 'networks.hostnet.name', line: 8 }),
+    ]);
   });
 
   test('a local-driver volume binding a host directory is refused', () => {
     const text =
       'services:\n  web:\n    image: a\n    volumes: [etc:/etc2]\nvolumes:\n  etc:\n    driver_opts:\n      type: none\n      o: bind\n      device: /etc\n';
-    expect(check(text)).toEqual([expect.objectContaining({ key: 'volumes.etc.driver_opts.device', line: 10 })]);
+    expect(check(text)).toEqual([expect.objectContaining({ key: 'volumes.etc.driver_opts', line: 7 })]);
   });
 
   test('secrets read from files outside the directory and include are refused', () => {
@@ -150,7 +159,7 @@ describe('policy', () => {
   });
 
   test('every problem of a file is reported, each with its own service', () => {
-    const text = 'services:\n  a:\n    image: x\n    privileged: true\n  b:\n    image: y\n    pid: host\n';
+    const text = 'services:\n  a:\n    image: img-a\n    privileged: true\n  b:\n    image: img-b\n    pid: host\n';
     expect(check(text).map((p) => `${p.service}:${p.key}:${p.line}`)).toEqual(['a:privileged:4', 'b:pid:7']);
   });
 });

@@ -7,7 +7,7 @@ import { checkStackDocument } from '../../../activities/runtime/compose-swarm/ch
 import { DECLARED_REPLICAS_LABEL, stackOverride } from '../../../activities/runtime/compose-swarm/stack-override';
 
 function stackProblems(text: string) {
-  const checked = inspectComposeDocument(text, { allowPrivileged: false, instanceDir: '/w/lm-1' });
+  const checked = inspectComposeDocument(text, { allowPrivileged: false, instanceDir: '/w/lm-1', project: 'lm-1' });
   expect(checked.model).not.toBeNull();
   return checkStackDocument(checked.model as ComposeModel, checked.parsed.lineOf);
 }
@@ -17,7 +17,9 @@ test('a replicated service with an image is a valid stack', () => {
 });
 
 test('a stack cannot build: a service needs an image', () => {
-  expect(stackProblems('services:\n  web:\n    build: ./app\n')).toEqual([expect.objectContaining({ service: 'web', key: 'image', line: 2 })]);
+  expect(stackProblems('services:\n  web:\n    build: ./app\n')).toEqual([
+    expect.objectContaining({ service: 'web', key: 'image', line: 2 }),
+  ]);
 });
 
 test('global and job modes are refused: stop scales to 0', () => {
@@ -27,21 +29,28 @@ test('global and job modes are refused: stop scales to 0', () => {
 });
 
 test('replicas must be a whole number', () => {
-  expect(stackProblems('services:\n  web:\n    image: a\n    deploy:\n      replicas: "two"\n')[0]).toMatchObject({ key: 'deploy.replicas', line: 5 });
+  expect(stackProblems('services:\n  web:\n    image: a\n    deploy:\n      replicas: "two"\n')[0]).toMatchObject({
+    key: 'deploy.replicas',
+    line: 5,
+  });
 });
 
 test('the submit-time check of a stack file reports compose, policy and stack problems together', () => {
   const text = 'services:\n  web:\n    build: .\n    pid: host\n';
-  const problems = checkComposeStackDocument(text, { allowPrivileged: false, instanceDir: '/w/lm-1' });
-  expect(problems.map((p) => `${p.kind}:${p.key}:${p.line}`).sort()).toEqual(['policy:pid:4', 'structure:image:2']);
-  expect(checkComposeStackDocument('services: [', { allowPrivileged: true, instanceDir: '/w/lm-1' })[0].kind).toBe('yaml');
+  const problems = checkComposeStackDocument(text, { allowPrivileged: false, instanceDir: '/w/lm-1', project: 'lm-1' });
+  expect(problems.map((p) => `${p.kind}:${p.key}:${p.line}`).sort()).toEqual(['policy:build:3', 'policy:pid:4', 'structure:image:2']);
+  expect(checkComposeStackDocument('services: [', { allowPrivileged: true, instanceDir: '/w/lm-1', project: 'lm-1' })[0].kind).toBe('yaml');
 });
 
 test('the override creates every service at 0 replicas and remembers the declared ones', () => {
-  const checked = inspectComposeDocument('version: "3.8"\nservices:\n  web:\n    image: a\n    deploy:\n      replicas: 3\n  db:\n    image: b\n', {
-    allowPrivileged: false,
-    instanceDir: '/w/lm-1',
-  });
+  const checked = inspectComposeDocument(
+    'version: "3.8"\nservices:\n  web:\n    image: a\n    deploy:\n      replicas: 3\n  db:\n    image: b\n',
+    {
+      allowPrivileged: false,
+      instanceDir: '/w/lm-1',
+      project: 'lm-1',
+    },
+  );
   const override = parse(stackOverride(checked.model as ComposeModel, { 'lm.service-instance': 'u' })) as {
     version: string;
     services: Record<string, { labels: Record<string, string>; deploy: { replicas: number; labels: Record<string, string> } }>;

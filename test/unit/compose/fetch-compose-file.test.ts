@@ -1,9 +1,14 @@
 /** Fetching a compose file: http(s) only, bounded in time, size and redirects, and classified for retries. */
-import { composeUrlProblem, fetchComposeFile, type ComposeFetchLimits } from '../../../activities/runtime/compose/fetch-compose-file';
+import {
+  composeUrlProblem,
+  DEFAULT_COMPOSE_FETCH_LIMITS,
+  fetchComposeFile,
+  type ComposeFetchLimits,
+} from '../../../activities/runtime/compose/fetch-compose-file';
 import { startComposeFileServer, type ComposeFileServer } from '../../support/compose-file-server';
 import { freePort } from '../../support/free-port';
 
-const LIMITS: ComposeFetchLimits = { timeoutMs: 1_500, maxBytes: 64 * 1024, maxRedirects: 2 };
+const LIMITS: ComposeFetchLimits = { ...DEFAULT_COMPOSE_FETCH_LIMITS, timeoutMs: 1_500, maxBytes: 64 * 1024, maxRedirects: 2 };
 let server: ComposeFileServer;
 
 beforeAll(async () => {
@@ -27,7 +32,11 @@ test('HTTP 404 is not retryable and names the URL and the status', async () => {
 });
 
 test('HTTP 5xx is retryable', async () => {
-  expect(await fetchComposeFile(`${server.baseUrl}/status/503`, LIMITS)).toMatchObject({ ok: false, retryable: true, message: expect.stringMatching(/HTTP 503/) });
+  expect(await fetchComposeFile(`${server.baseUrl}/status/503`, LIMITS)).toMatchObject({
+    ok: false,
+    retryable: true,
+    message: expect.stringMatching(/HTTP 503/),
+  });
 });
 
 test('an unreachable URL is not retryable', async () => {

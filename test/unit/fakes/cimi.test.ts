@@ -83,9 +83,15 @@ describe('fake CIMI', () => {
     expect(read.json).toMatchObject({ id: id['resource-id'], operations: [{ rel: 'edit' }, { rel: 'delete' }] });
 
     const deleted = await http('DELETE', url, { headers: CIMI_AUTH });
-    expect([deleted.status, deleted.json]).toEqual([200, { status: 200, message: `${id['resource-id']} deleted`, 'resource-id': id['resource-id'] }]);
+    expect([deleted.status, deleted.json]).toEqual([
+      200,
+      { status: 200, message: `${id['resource-id']} deleted`, 'resource-id': id['resource-id'] },
+    ]);
     const missing = await http('GET', url, { headers: CIMI_AUTH });
-    expect([missing.status, missing.json]).toEqual([404, { status: 404, message: `${id['resource-id']} not found`, 'resource-id': id['resource-id'] }]);
+    expect([missing.status, missing.json]).toEqual([
+      404,
+      { status: 404, message: `${id['resource-id']} not found`, 'resource-id': id['resource-id'] },
+    ]);
     expect((await http('DELETE', url, { headers: CIMI_AUTH })).status).toBe(404);
   });
 
@@ -93,7 +99,10 @@ describe('fake CIMI', () => {
     const id = ((await post('service-instance', instanceBody())).json as { 'resource-id': string })['resource-id'];
     const before = cimi.get(id);
     await new Promise((r) => setTimeout(r, 5));
-    const answer = await http('PUT', `${cimi.url}/api/${id}`, { body: { status: 'started', agreement: 'agreement/1' }, headers: CIMI_AUTH });
+    const answer = await http('PUT', `${cimi.url}/api/${id}`, {
+      body: { status: 'started', agreement: 'agreement/1' },
+      headers: CIMI_AUTH,
+    });
     expect(answer.status).toBe(200);
     expect(answer.json).toMatchObject({ id, status: 'started', agreement: 'agreement/1', user: 'rsucasas', created: before?.created });
     expect(cimi.get(id)?.updated).not.toBe(before?.updated);
@@ -136,10 +145,20 @@ describe('fake CIMI', () => {
   it('lists collections with count and the plural key, empty list included', async () => {
     const agents = await http('GET', `${cimi.apiUrl}/agent`, { headers: CIMI_AUTH });
     expect(agents.json).toMatchObject({ id: 'agent', count: 1, resourceURI: 'http://schemas.dmtf.org/cimi/2/AgentCollection' });
-    expect((agents.json as { agents: unknown[] }).agents[0]).toMatchObject({ device_id: 'c3a1f0e7', device_ip: '10.0.0.1', leader_ip: '10.0.0.9' });
+    expect((agents.json as { agents: unknown[] }).agents[0]).toMatchObject({
+      device_id: 'c3a1f0e7',
+      device_ip: '10.0.0.1',
+      leader_ip: '10.0.0.9',
+    });
     const instances = await http('GET', `${cimi.apiUrl}/service-instance`, { headers: CIMI_AUTH });
     expect(instances.json).toMatchObject({ count: 0, serviceInstances: [] });
-    for (const [resource, key] of [['user-profile', 'userProfiles'], ['sharing-model', 'sharingModels'], ['service', 'services'], ['device', 'devices'], ['service-operation-report', 'serviceOperationReports']]) {
+    for (const [resource, key] of [
+      ['user-profile', 'userProfiles'],
+      ['sharing-model', 'sharingModels'],
+      ['service', 'services'],
+      ['device', 'devices'],
+      ['service-operation-report', 'serviceOperationReports'],
+    ]) {
       const answer = await http('GET', `${cimi.apiUrl}/${resource}`, { headers: CIMI_AUTH });
       expect(answer.json).toHaveProperty(key);
     }
@@ -150,10 +169,17 @@ describe('fake CIMI', () => {
     const byHash = await http('GET', `${cimi.apiUrl}/device?$filter=deviceID="c3a1f0e7"`, { headers: CIMI_AUTH });
     expect(byHash.json).toMatchObject({ count: 1, devices: [{ id: device }] });
     const encoded = `${cimi.apiUrl}/user-profile?$filter=${encodeURIComponent(`device_id="${device}"`)}`;
-    expect((await http('GET', encoded, { headers: CIMI_AUTH })).json).toMatchObject({ count: 1, userProfiles: [{ resource_contributor: true }] });
+    expect((await http('GET', encoded, { headers: CIMI_AUTH })).json).toMatchObject({
+      count: 1,
+      userProfiles: [{ resource_contributor: true }],
+    });
     const none = await http('GET', `${cimi.apiUrl}/sharing-model?$filter=device_id="device/other"`, { headers: CIMI_AUTH });
     expect(none.json).toMatchObject({ count: 0, sharingModels: [] });
-    const owner = await http('GET', `${cimi.apiUrl}/user-profile?$filter=${encodeURIComponent("acl/owner/principal='rsucasas' and (service_consumer=true or x=1)")}`, { headers: CIMI_AUTH });
+    const owner = await http(
+      'GET',
+      `${cimi.apiUrl}/user-profile?$filter=${encodeURIComponent("acl/owner/principal='rsucasas' and (service_consumer=true or x=1)")}`,
+      { headers: CIMI_AUTH },
+    );
     expect(owner.json).toMatchObject({ count: 1 });
   });
 
@@ -165,7 +191,9 @@ describe('fake CIMI', () => {
 
   it('orders and pages, counting all matches', async () => {
     for (const name of ['b', 'c', 'a']) cimi.seed('service', { name, category: 0 });
-    const answer = await http('GET', `${cimi.apiUrl}/service?$filter=category=0&$orderby=name:desc&$first=2&$last=3`, { headers: CIMI_AUTH });
+    const answer = await http('GET', `${cimi.apiUrl}/service?$filter=category=0&$orderby=name:desc&$first=2&$last=3`, {
+      headers: CIMI_AUTH,
+    });
     expect(answer.json).toMatchObject({ count: 4 });
     expect((answer.json as { services: Array<{ name: string }> }).services.map((s) => s.name)).toEqual(['busybox', 'b']);
   });
@@ -188,7 +216,10 @@ describe('fake CIMI', () => {
   });
 
   it('rejects a non-object body with 400', async () => {
-    const answer = await http('POST', `${cimi.apiUrl}/service-instance`, { body: 'user=x', headers: { ...CIMI_AUTH, 'Content-Type': 'text/plain' } });
+    const answer = await http('POST', `${cimi.apiUrl}/service-instance`, {
+      body: 'user=x',
+      headers: { ...CIMI_AUTH, 'Content-Type': 'text/plain' },
+    });
     expect(answer.status).toBe(400);
   });
 });

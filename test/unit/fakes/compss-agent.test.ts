@@ -77,9 +77,15 @@ describe('fake COMPSs agent', () => {
       headers: XML,
     });
     expect([added.status, added.text]).toEqual([200, '']);
-    const removed = await http('PUT', `${compss.url}/COMPSs/removeNode`, { body: `<removeNode><appId>${appId}</appId><workerName>10.0.0.2</workerName></removeNode>`, headers: XML });
+    const removed = await http('PUT', `${compss.url}/COMPSs/removeNode`, {
+      body: `<removeNode><appId>${appId}</appId><workerName>10.0.0.2</workerName></removeNode>`,
+      headers: XML,
+    });
     expect([removed.status, removed.text]).toEqual([200, '']);
-    await http('PUT', `${compss.url}/COMPSs/lostNode`, { body: `<lostNode><appId>${appId}</appId><workerName>10.0.0.1</workerName></lostNode>`, headers: XML });
+    await http('PUT', `${compss.url}/COMPSs/lostNode`, {
+      body: `<lostNode><appId>${appId}</appId><workerName>10.0.0.1</workerName></lostNode>`,
+      headers: XML,
+    });
     expect(compss.applications()[0]?.resources).toEqual([{ name: '10.0.0.3', port: '46100' }]);
   });
 

@@ -17,14 +17,27 @@ describe('mF2C sandbox', () => {
   describe('running', () => {
     let sandbox: Sandbox;
     beforeAll(async () => {
-      sandbox = await startSandbox({ bindHost: '127.0.0.1', hostIp: '10.1.2.3', leaderIp: '10.1.2.3', ports: { cimi: 0, sla: 0, sm: 0, um: 0, recommender: 0 } });
+      sandbox = await startSandbox({
+        bindHost: '127.0.0.1',
+        hostIp: '10.1.2.3',
+        leaderIp: '10.1.2.3',
+        ports: { cimi: 0, sla: 0, sm: 0, um: 0, recommender: 0 },
+      });
     });
     afterAll(async () => {
       await sandbox.close();
     });
 
     it('prints the LM environment pointing at every fake', () => {
-      expect(Object.keys(sandbox.env)).toEqual(['CIMI_URL', 'URL_PM_SLA_MANAGER', 'URL_AC_SERVICE_MNGMT', 'URL_AC_USER_MANAGEMENT', 'URL_PM_RECOM_LANDSCAPER', 'LM_MODE', 'HOST_IP']);
+      expect(Object.keys(sandbox.env)).toEqual([
+        'CIMI_URL',
+        'URL_PM_SLA_MANAGER',
+        'URL_AC_SERVICE_MNGMT',
+        'URL_AC_USER_MANAGEMENT',
+        'URL_PM_RECOM_LANDSCAPER',
+        'LM_MODE',
+        'HOST_IP',
+      ]);
       expect(sandbox.env).toMatchObject({
         CIMI_URL: `${sandbox.cimi.url}/api`,
         URL_PM_SLA_MANAGER: sandbox.sla.url,
@@ -41,8 +54,12 @@ describe('mF2C sandbox', () => {
       expect(agents.json).toMatchObject({ count: 1, agents: [{ device_ip: '10.1.2.3', leader_ip: '10.1.2.3' }] });
       const services = await http('GET', `${sandbox.env.CIMI_URL}/service`, { headers: CIMI_AUTH });
       expect(services.json).toMatchObject({ count: 1, services: [{ exec: 'lm-test/busybox:latest', exec_type: 'docker', category: 0 }] });
-      expect((await http('POST', `${sandbox.env.URL_PM_RECOM_LANDSCAPER}/optimal`, { body: { name: 'busybox' } })).json).toMatchObject([{ ipaddress: '10.1.2.3' }]);
-      expect((await http('GET', `${sandbox.env.URL_AC_USER_MANAGEMENT}/check`)).json).toMatchObject({ sharing_model: { device_id: sandbox.cimi.seeded?.device } });
+      expect((await http('POST', `${sandbox.env.URL_PM_RECOM_LANDSCAPER}/optimal`, { body: { name: 'busybox' } })).json).toMatchObject([
+        { ipaddress: '10.1.2.3' },
+      ]);
+      expect((await http('GET', `${sandbox.env.URL_AC_USER_MANAGEMENT}/check`)).json).toMatchObject({
+        sharing_model: { device_id: sandbox.cimi.seeded?.device },
+      });
     });
 
     it('records every peer in one recorder and notifies its listeners', async () => {

@@ -53,15 +53,22 @@ describe('fake Service Manager (QoS providing)', () => {
     cimi.patch(`service-instance/${uuid}`, { agents: [{ device_id: 'device/c', allow: true }] });
     sm.setAllow('device/c', false);
     const answer = await http('GET', `${sm.url}/api/service-instance/${uuid}`);
-    expect((answer.json as { 'service-instance': unknown })['service-instance']).toMatchObject({ agents: [{ device_id: 'device/c', allow: false }] });
+    expect((answer.json as { 'service-instance': unknown })['service-instance']).toMatchObject({
+      agents: [{ device_id: 'device/c', allow: false }],
+    });
     sm.setAllow('device/c', undefined);
     const restored = await http('GET', `${sm.url}/api/service-instance/${uuid}`);
-    expect((restored.json as { 'service-instance': unknown })['service-instance']).toMatchObject({ agents: [{ device_id: 'device/c', allow: true }] });
+    expect((restored.json as { 'service-instance': unknown })['service-instance']).toMatchObject({
+      agents: [{ device_id: 'device/c', allow: true }],
+    });
   });
 
   it('answers HTTP 200 with status 404 for a missing instance or service', async () => {
     const missing = await http('GET', `${sm.url}/api/service-instance/nope`);
-    expect([missing.status, missing.json]).toEqual([200, { id: 'service-instance/nope', message: 'service-instance not found', 'resource-id': '/api', status: 404 }]);
+    expect([missing.status, missing.json]).toEqual([
+      200,
+      { id: 'service-instance/nope', message: 'service-instance not found', 'resource-id': '/api', status: 404 },
+    ]);
     cimi.remove(cimi.seeded?.service ?? '');
     const noService = await http('GET', `${sm.url}/api/service-instance/${uuid}`);
     expect(noService.json).toMatchObject({ status: 404, message: 'service not found' });
@@ -70,7 +77,10 @@ describe('fake Service Manager (QoS providing)', () => {
   it('optionally requires the agreement in CIMI, like older SM versions', async () => {
     const strict = await startFakeServiceManager({ cimi, checkAgreement: true });
     try {
-      expect((await http('GET', `${strict.url}/api/service-instance/${uuid}`)).json).toMatchObject({ status: 404, message: 'agreement not found' });
+      expect((await http('GET', `${strict.url}/api/service-instance/${uuid}`)).json).toMatchObject({
+        status: 404,
+        message: 'agreement not found',
+      });
     } finally {
       await strict.close();
     }
@@ -79,7 +89,10 @@ describe('fake Service Manager (QoS providing)', () => {
   it('has scripted status 404 and status 400 variants, still HTTP 200', async () => {
     sm.setOutcome('error', 'java.lang.NullPointerException');
     const error = await http('GET', `${sm.url}/api/service-instance/${uuid}`);
-    expect([error.status, error.json]).toEqual([200, { id: `service-instance/${uuid}`, message: 'java.lang.NullPointerException', 'resource-id': '/api', status: 400 }]);
+    expect([error.status, error.json]).toEqual([
+      200,
+      { id: `service-instance/${uuid}`, message: 'java.lang.NullPointerException', 'resource-id': '/api', status: 400 },
+    ]);
     sm.setOutcome('not-found');
     expect((await http('GET', `${sm.url}/api/service-instance/${uuid}`)).json).toMatchObject({ status: 404 });
     sm.setOutcome('ok');

@@ -16,7 +16,11 @@ describe('fake SLA manager (SLALite)', () => {
     const answer = await create({ template_id: 'sla-template/t1', parameters: { user: 'rsucasas' } });
     expect(answer.status).toBe(201);
     const body = answer.json as { agreement_id: string };
-    expect(body).toEqual({ template_id: 'sla-template/t1', agreement_id: expect.stringMatching(/^agreement\/[0-9a-f-]{36}$/), parameters: { user: 'rsucasas' } });
+    expect(body).toEqual({
+      template_id: 'sla-template/t1',
+      agreement_id: expect.stringMatching(/^agreement\/[0-9a-f-]{36}$/),
+      parameters: { user: 'rsucasas' },
+    });
     expect(sla.stateOf(body.agreement_id)).toBe('stopped');
     expect((await create({ template_id: 'sla-template/t1', parameters: { user: 'x' } }, '/create-agreement')).status).toBe(201);
   });
@@ -37,17 +41,26 @@ describe('fake SLA manager (SLALite)', () => {
     try {
       const ok = await http('POST', `${strict.url}/mf2c/create-agreement`, { body: { template_id: 'known', parameters: { user: 'u' } } });
       expect(ok.status).toBe(201);
-      const unknown = await http('POST', `${strict.url}/mf2c/create-agreement`, { body: { template_id: 'sla-template/other', parameters: { user: 'u' } } });
+      const unknown = await http('POST', `${strict.url}/mf2c/create-agreement`, {
+        body: { template_id: 'sla-template/other', parameters: { user: 'u' } },
+      });
       expect(unknown.status).toBe(404);
       strict.addTemplate('sla-template/other');
-      expect((await http('POST', `${strict.url}/mf2c/create-agreement`, { body: { template_id: 'sla-template/other', parameters: { user: 'u' } } })).status).toBe(201);
+      expect(
+        (
+          await http('POST', `${strict.url}/mf2c/create-agreement`, {
+            body: { template_id: 'sla-template/other', parameters: { user: 'u' } },
+          })
+        ).status,
+      ).toBe(201);
     } finally {
       await strict.close();
     }
   });
 
   it('start/stop/terminate answer 204 with an empty body; nothing leaves terminated', async () => {
-    const id = ((await create({ template_id: 'sla-template/t1', parameters: { user: 'u' } })).json as { agreement_id: string }).agreement_id;
+    const id = ((await create({ template_id: 'sla-template/t1', parameters: { user: 'u' } })).json as { agreement_id: string })
+      .agreement_id;
     const uuid = id.replace('agreement/', '');
     for (const op of ['start', 'stop', 'start', 'terminate']) {
       const answer = await http('PUT', `${sla.url}/agreements/${uuid}/${op}`);
@@ -55,13 +68,17 @@ describe('fake SLA manager (SLALite)', () => {
     }
     expect(sla.agreement(id)?.history).toEqual(['started', 'stopped', 'started', 'terminated']);
     const again = await http('PUT', `${sla.url}/agreements/${uuid}/start`);
-    expect([again.status, again.json]).toEqual([400, { code: '400', message: `Not valid transition from terminated to started for agreement ${uuid}` }]);
+    expect([again.status, again.json]).toEqual([
+      400,
+      { code: '400', message: `Not valid transition from terminated to started for agreement ${uuid}` },
+    ]);
     expect(sla.stateOf(uuid)).toBe('terminated');
   });
 
   it('answers 404 for an unknown agreement or an unstripped "agreement/" id', async () => {
     expect((await http('PUT', `${sla.url}/agreements/DEFAULT-VALUE/start`)).json).toEqual({ code: '404', message: "Can't find object" });
-    const id = ((await create({ template_id: 'sla-template/t1', parameters: { user: 'u' } })).json as { agreement_id: string }).agreement_id;
+    const id = ((await create({ template_id: 'sla-template/t1', parameters: { user: 'u' } })).json as { agreement_id: string })
+      .agreement_id;
     expect((await http('PUT', `${sla.url}/agreements/${id}/start`)).status).toBe(404);
     expect(sla.stateOf(id)).toBe('stopped');
   });

@@ -61,11 +61,19 @@ test('the controller giving up (quota, deadline) fails the start with its messag
     observedGeneration: 2,
     conditions: [{ type: 'ReplicaFailure', status: 'True', reason: 'FailedCreate', message: 'pods "d-1" is forbidden: exceeded quota' }],
   });
-  expect(rolloutVerdict(refused, [], 1)).toEqual({ kind: 'failed', problem: { kind: 'refused', message: 'FailedCreate: pods "d-1" is forbidden: exceeded quota' } });
-  const stalled = deployment(1, 2, {
-    conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "d" has timed out progressing.' }],
+  expect(rolloutVerdict(refused, [], 1)).toEqual({
+    kind: 'failed',
+    problem: { kind: 'refused', message: 'FailedCreate: pods "d-1" is forbidden: exceeded quota' },
   });
-  expect(rolloutVerdict(stalled, [], 1)).toEqual({ kind: 'failed', problem: { kind: 'stalled', message: 'ReplicaSet "d" has timed out progressing.' } });
+  const stalled = deployment(1, 2, {
+    conditions: [
+      { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "d" has timed out progressing.' },
+    ],
+  });
+  expect(rolloutVerdict(stalled, [], 1)).toEqual({
+    kind: 'failed',
+    problem: { kind: 'stalled', message: 'ReplicaSet "d" has timed out progressing.' },
+  });
 });
 
 test('scaled down: 0 asked, seen, and no pod left', () => {
@@ -89,5 +97,7 @@ test('observed with its pods: a crash loop or a lost image is an error, pods sti
   expect(kubernetesObservedStatus(short, [pod({ reason: 'CrashLoopBackOff' }, 1)])).toBe('error');
   expect(kubernetesObservedStatus(short, [pod({ reason: 'ImagePullBackOff' })])).toBe('error');
   expect(kubernetesObservedStatus(short, [pod({ reason: 'ContainerCreating' })])).toBe('unknown');
-  expect(kubernetesObservedStatus(deployment(1, 2, { observedGeneration: 2, readyReplicas: 1 }), [pod({ reason: 'CrashLoopBackOff' })])).toBe('started');
+  expect(
+    kubernetesObservedStatus(deployment(1, 2, { observedGeneration: 2, readyReplicas: 1 }), [pod({ reason: 'CrashLoopBackOff' })]),
+  ).toBe('started');
 });

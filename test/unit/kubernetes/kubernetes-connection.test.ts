@@ -13,7 +13,10 @@ test('KUBECONFIG wins', () => {
 
 test('then ~/.kube/config when it exists', () => {
   const exists = (file: string) => file === '/home/u/.kube/config';
-  expect(chooseKubernetesConnection(PROXY, { env: { KUBECONFIG: '  ' }, home: '/home/u', exists })).toEqual({ kind: 'kubeconfig', source: '/home/u/.kube/config' });
+  expect(chooseKubernetesConnection(PROXY, { env: { KUBECONFIG: '  ' }, home: '/home/u', exists })).toEqual({
+    kind: 'kubeconfig',
+    source: '/home/u/.kube/config',
+  });
 });
 
 test('else the proxy', () => {

@@ -31,14 +31,17 @@ test.each([
 });
 
 test('a network error says the API is not reachable and how to fix it', () => {
-  const refused = Object.assign(new Error('request to http://127.0.0.1:8001/apis failed, reason: connect ECONNREFUSED'), { code: 'ECONNREFUSED', name: 'FetchError' });
+  const refused = Object.assign(new Error('request to http://127.0.0.1:8001/apis failed, reason: connect ECONNREFUSED'), {
+    code: 'ECONNREFUSED',
+    name: 'FetchError',
+  });
   const failure = classifyKubernetesError(refused, call);
   expect(failure.type).toBe(FailureType.RuntimeUnavailable);
   expect(failure.message).toContain('the Kubernetes API at http://127.0.0.1:8001 is not reachable');
   expect(failure.message).toContain('K8S_PROXY');
 });
 
-test('a body that is not a Status (a proxy\'s page) is quoted as it is', () => {
+test("a body that is not a Status (a proxy's page) is quoted as it is", () => {
   expect(kubernetesMessage({ code: 502, body: '<html>Bad Gateway</html>' })).toBe('<html>Bad Gateway</html>');
   expect(kubernetesMessage(new Error('first line\nsecond line'))).toBe('first line');
 });

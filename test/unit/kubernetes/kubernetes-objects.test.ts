@@ -31,5 +31,8 @@ test('a port listed twice is one container port and one Service port, and maps t
 });
 
 test('no ports: a headless Service (a NodePort one needs ports)', () => {
-  expect(serviceFor(workloadSpec({ exec_type: 'kubernetes' }), 'ns').spec).toEqual({ clusterIP: 'None', selector: { app: expect.any(String) } });
+  expect(serviceFor(workloadSpec({ exec_type: 'kubernetes' }), 'ns').spec).toEqual({
+    clusterIP: 'None',
+    selector: { app: expect.any(String) },
+  });
 });

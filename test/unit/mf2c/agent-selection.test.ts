@@ -7,7 +7,10 @@ test('compss: all agents without num_agents; only the local one for num_agents 1
   expect(selectAgents('compss', -1, ['10.0.0.2', LOCAL], LOCAL)).toMatchObject({ kind: 'selected', agents: ['10.0.0.2', LOCAL] });
   expect(selectAgents('compss', 1, ['10.0.0.2', LOCAL], LOCAL)).toMatchObject({ kind: 'selected', agents: [LOCAL] });
   expect(selectAgents('compss', 1, ['10.0.0.2', '10.0.0.3'], LOCAL)).toMatchObject({ kind: 'selected', agents: ['10.0.0.2'] });
-  expect(selectAgents('compss', 2, ['10.0.0.2', LOCAL, '10.0.0.3'], LOCAL)).toMatchObject({ kind: 'selected', agents: ['10.0.0.2', LOCAL] });
+  expect(selectAgents('compss', 2, ['10.0.0.2', LOCAL, '10.0.0.3'], LOCAL)).toMatchObject({
+    kind: 'selected',
+    agents: ['10.0.0.2', LOCAL],
+  });
   expect(selectAgents('compss', 3, ['10.0.0.2'], LOCAL)).toMatchObject({ kind: 'not-enough' });
 });
 

@@ -17,8 +17,18 @@ test('category → sort_order, with category 15 fixed (the original sent "cpumem
 });
 
 test('Python literals: what original LMs answer is read, and what we answer reads back', () => {
-  const repr = "{'url': '10.0.0.2', 'ports': [20001, 46100], 'status': 'waiting', 'allow': True, 'master_compss': False, 'x': None, 'q': \"it's\", 'f': 4.0}";
-  expect(parsePythonLiteral(repr)).toEqual({ url: '10.0.0.2', ports: [20001, 46100], status: 'waiting', allow: true, master_compss: false, x: null, q: "it's", f: 4 });
+  const repr =
+    "{'url': '10.0.0.2', 'ports': [20001, 46100], 'status': 'waiting', 'allow': True, 'master_compss': False, 'x': None, 'q': \"it's\", 'f': 4.0}";
+  expect(parsePythonLiteral(repr)).toEqual({
+    url: '10.0.0.2',
+    ports: [20001, 46100],
+    status: 'waiting',
+    allow: true,
+    master_compss: false,
+    x: null,
+    q: "it's",
+    f: 4,
+  });
   const value = { a: 'x\ny', b: [1, -2, 2.5], c: { d: true, e: null }, f: "quote's \\ back" };
   expect(parsePythonLiteral(toPythonLiteral(value))).toEqual(value);
   expect(parsePythonLiteral("('a', 'b')")).toEqual(['a', 'b']);
@@ -27,7 +37,12 @@ test('Python literals: what original LMs answer is read, and what we answer read
 });
 
 test("a remote LM's agent: a literal, a JSON object, or the original's null for swarm deploys", () => {
-  expect(remoteAgentReport({ agent: "{'status': 'waiting', 'container_id': 'abc', 'ports': [20001]}" }, 'lm')).toEqual({ status: 'waiting', container_id: 'abc', ports: [20001], agent_param: '-' });
+  expect(remoteAgentReport({ agent: "{'status': 'waiting', 'container_id': 'abc', 'ports': [20001]}" }, 'lm')).toEqual({
+    status: 'waiting',
+    container_id: 'abc',
+    ports: [20001],
+    agent_param: '-',
+  });
   expect(remoteAgentReport({ agent: { status: 'started', container_id: 'abc', ports: [] } }, 'lm').status).toBe('started');
   expect(() => remoteAgentReport(null, 'lm')).toThrow(/answered no agent/);
 });
@@ -36,7 +51,16 @@ test('the CIMI document holds only the service-instance schema keys (no name, er
   const state = initialState(
     {
       uuid: '2f6d0a1e-5c8b-4d53-9b8e-1f1d1c0e4a77',
-      service: { id: 'service/s', name: 'web', exec: 'nginx', exec_type: 'docker', exec_ports: [80], category: 0, num_agents: -1, agent_type: 'normal' },
+      service: {
+        id: 'service/s',
+        name: 'web',
+        exec: 'nginx',
+        exec_type: 'docker',
+        exec_ports: [80],
+        category: 0,
+        num_agents: -1,
+        agent_type: 'normal',
+      },
       user: 'alice',
       slaTemplate: null,
       agents: [{ agent_ip: '10.0.0.1' }],
@@ -47,10 +71,36 @@ test('the CIMI document holds only the service-instance schema keys (no name, er
   );
   state.instance.agents[0].status = 'unknown';
   const document = cimiInstanceDocument({ ...state.instance, agreement_error: 'x' });
-  expect(Object.keys(document).sort()).toEqual(['acl', 'agents', 'agreement', 'device_id', 'device_ip', 'parent_device_id', 'parent_device_ip', 'service', 'service_type', 'status', 'user']);
-  expect(Object.keys(document.agents[0]).sort()).toEqual(['agent_param', 'allow', 'app_type', 'compss_app_id', 'container_id', 'device_id', 'master_compss', 'ports', 'status', 'url']);
+  expect(Object.keys(document).sort()).toEqual([
+    'acl',
+    'agents',
+    'agreement',
+    'device_id',
+    'device_ip',
+    'parent_device_id',
+    'parent_device_ip',
+    'service',
+    'service_type',
+    'status',
+    'user',
+  ]);
+  expect(Object.keys(document.agents[0]).sort()).toEqual([
+    'agent_param',
+    'allow',
+    'app_type',
+    'compss_app_id',
+    'container_id',
+    'device_id',
+    'master_compss',
+    'ports',
+    'status',
+    'url',
+  ]);
   expect(document.agents[0].status).toBe('??');
-  expect(document.acl).toEqual({ owner: { principal: 'alice', type: 'USER' }, rules: [{ principal: 'ADMIN', type: 'ROLE', right: 'ALL' }] });
+  expect(document.acl).toEqual({
+    owner: { principal: 'alice', type: 'USER' },
+    rules: [{ principal: 'ADMIN', type: 'ROLE', right: 'ALL' }],
+  });
 });
 
 test('SLALite paths take the bare agreement id; identical notifications share a key whatever the key order', () => {

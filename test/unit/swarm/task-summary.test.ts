@@ -13,14 +13,17 @@ function task(state: string, desired: string, createdAt: string, extra: Partial<
 }
 
 test('running tasks count only when they are also meant to run', () => {
-  const summary = summariseTasks([task('running', 'running', AFTER), task('running', 'shutdown', AFTER), task('preparing', 'running', AFTER)], UPDATED);
+  const summary = summariseTasks(
+    [task('running', 'running', AFTER), task('running', 'shutdown', AFTER), task('preparing', 'running', AFTER)],
+    UPDATED,
+  );
   expect(summary.running).toBe(1);
   expect(summary.active).toBe(3);
   expect(startVerdict(summary, 1)).toEqual({ kind: 'running' });
   expect(startVerdict(summary, 2)).toEqual({ kind: 'waiting', detail: '2 running, 1 preparing' });
 });
 
-test('a rejected task since the last update fails the start with the engine\'s words; the newest problem wins', () => {
+test("a rejected task since the last update fails the start with the engine's words; the newest problem wins", () => {
   const summary = summariseTasks(
     [
       task('rejected', 'shutdown', AFTER, { Err: 'older problem' }),
@@ -29,18 +32,27 @@ test('a rejected task since the last update fails the start with the engine\'s w
     ],
     UPDATED,
   );
-  expect(startVerdict(summary, 1)).toEqual({ kind: 'failed', problem: { state: 'rejected', message: 'No such image: lm-test/x:1', exitCode: null } });
+  expect(startVerdict(summary, 1)).toEqual({
+    kind: 'failed',
+    problem: { state: 'rejected', message: 'No such image: lm-test/x:1', exitCode: null },
+  });
 });
 
 test('failures before the last update belong to an earlier start and are ignored', () => {
-  const summary = summariseTasks([task('failed', 'shutdown', BEFORE, { Err: 'task: non-zero exit (3)' }), task('starting', 'running', AFTER)], UPDATED);
+  const summary = summariseTasks(
+    [task('failed', 'shutdown', BEFORE, { Err: 'task: non-zero exit (3)' }), task('starting', 'running', AFTER)],
+    UPDATED,
+  );
   expect(summary.problems).toEqual([]);
   expect(startVerdict(summary, 1).kind).toBe('waiting');
 });
 
 test('enough running tasks win over a failure swarm already replaced', () => {
   const summary = summariseTasks(
-    [task('failed', 'shutdown', AFTER, { Err: 'task: non-zero exit (1)', ContainerStatus: { ExitCode: 1 } }), task('running', 'running', LATER)],
+    [
+      task('failed', 'shutdown', AFTER, { Err: 'task: non-zero exit (1)', ContainerStatus: { ExitCode: 1 } }),
+      task('running', 'running', LATER),
+    ],
     UPDATED,
   );
   expect(summary.problems[0].exitCode).toBe(1);
@@ -48,7 +60,10 @@ test('enough running tasks win over a failure swarm already replaced', () => {
 });
 
 test('a pending task explains itself in the detail (e.g. no suitable node)', () => {
-  const summary = summariseTasks([task('pending', 'running', AFTER, { Message: 'no suitable node (insufficient resources on 1 node)' })], UPDATED);
+  const summary = summariseTasks(
+    [task('pending', 'running', AFTER, { Message: 'no suitable node (insufficient resources on 1 node)' })],
+    UPDATED,
+  );
   expect(startVerdict(summary, 1)).toEqual({ kind: 'waiting', detail: '1 pending (no suitable node (insufficient resources on 1 node))' });
 });
 

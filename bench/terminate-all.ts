@@ -1,0 +1,155 @@
+/**
+ * bench/terminate-all: N live busybox instances (default 1,000, each one container on this machine's engine), then
+ * one `DELETE …/service-instances/all`. Prints the time the request took to answer, the time until every instance
+ * is `terminated` (polled on the read model), the instances skipped (not in the answer's snapshot, or never
+ * terminated within the bound; goal 0), the containers of these instances still on the engine (by the LM's
+ * instance label; goal 0), and the workflow tasks that timed out or failed over the instances' histories (goal 0).
+ * The instances are made B at once (default 50) with LM_MIN_RUN_MS=0, so the creation burst ends sooner; the
+ * terminate does not depend on it. LM_TERMINATE_ALL_CONCURRENCY in the environment is passed to the LM.
+ * Usage (after npm run build && npm run build:dev): node .build/bench/terminate-all.js [N=1000] [B=50]
+ * — or scripts/bench.sh terminate-all.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+import { LABEL_INSTANCE, LABEL_SERVICE } from '../activities/runtime/labels';
+import { ensureBusyboxImage } from '../test/support/test-images';
+import { instanceIdOf, uuidOf } from '../workflows/model/instance';
+import { runBench, startBenchStack, workflowTaskProblems, type BenchStack } from './bench-support';
+
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+/** The longest the bench waits for every instance to be terminated. */
+const TERMINATED_WITHIN_MS = 15 * 60_000;
+
+const SERVICE_PREFIX = 'terminate-all-';
+
+const seconds = (ms: number): string => (ms / 1000).toFixed(2);
+
+async function statusCount(stack: BenchStack, status: string): Promise<number> {
+  return (await stack.lm.readModel.countByStatus()).find((c) => c.status === status)?.count ?? 0;
+}
+
+/** This bench's containers on the engine: those labelled with one of its instances. */
+async function containersLeft(uuids: ReadonlySet<string>): Promise<number> {
+  const labelled = await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE] } });
+  return labelled.filter((c) => uuids.has(c.Labels[LABEL_INSTANCE])).length;
+}
+
+/** Containers an interrupted earlier run of this bench left (its services are named terminate-all-…). */
+async function removeLeftovers(): Promise<number> {
+  const labelled = await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE, LABEL_SERVICE] } });
+  const left = labelled.filter((c) => c.Labels[LABEL_SERVICE]?.startsWith(SERVICE_PREFIX));
+  for (let i = 0; i < left.length; i += 20) {
+    await Promise.allSettled(left.slice(i, i + 20).map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  }
+  return left.length;
+}
+
+/** Submits `count` instances, `batch` at once, on this machine's agent; returns once all are `started`. */
+async function makeInstances(stack: BenchStack, count: number, batch: number, image: string, made: string[]): Promise<number> {
+  const started = Date.now();
+  for (let i = 0; i < count; i += batch) {
+    const answers = await Promise.all(
+      Array.from({ length: Math.min(batch, count - i) }, (_, j) =>
+        stack.lm.api.post('/api/v2/lm/service', {
+          user_id: `terminate-all-${process.pid}`,
+          service: { name: `${SERVICE_PREFIX}${(i + j) % 20}`, exec: image, exec_type: 'docker' },
+        }),
+      ),
+    );
+    for (const answer of answers) {
+      if (answer.status !== 200) throw new Error(`submit answered ${answer.status}: ${JSON.stringify(answer.data)}`);
+      made.push(uuidOf(answer.data.service_instance.id as string));
+    }
+    // One batch at a time reaches `started`, so the engine is not asked for more at once than the batch.
+    for (;;) {
+      const up = await statusCount(stack, 'started');
+      const failed = (await statusCount(stack, 'error')) + (await statusCount(stack, 'degraded'));
+      if (failed > 0) throw new Error(`${failed} instances ended in error while being made`);
+      if (up >= made.length) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    process.stderr.write(`\r${made.length} of ${count} started`);
+  }
+  process.stderr.write('\n');
+  return Date.now() - started;
+}
+
+/** Whatever the run left: its workflows ended (no workflow code runs), then its containers, 20 at once. */
+async function cleanUp(stack: BenchStack, uuids: string[]): Promise<void> {
+  const open = (await Promise.allSettled(uuids.map((uuid) => stack.lm.client.workflow.getHandle(instanceIdOf(uuid)).describe())))
+    .map((d, i) => (d.status === 'fulfilled' && d.value.status.name === 'RUNNING' ? uuids[i] : null))
+    .filter((uuid): uuid is string => uuid !== null);
+  await Promise.allSettled(open.map((uuid) => stack.lm.client.workflow.getHandle(instanceIdOf(uuid)).terminate('bench over')));
+  const ours = new Set(uuids);
+  const left = (await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE] } })).filter((c) =>
+    ours.has(c.Labels[LABEL_INSTANCE]),
+  );
+  for (let i = 0; i < left.length; i += 20) {
+    await Promise.allSettled(left.slice(i, i + 20).map((c) => docker.getContainer(c.Id).remove({ force: true })));
+  }
+}
+
+async function main(): Promise<void> {
+  const n = Number(process.argv[2] ?? 1000);
+  const batch = Number(process.argv[3] ?? 50);
+  const image = ensureBusyboxImage();
+  const leftovers = await removeLeftovers();
+  if (leftovers > 0) process.stderr.write(`removed ${leftovers} containers an earlier run left\n`);
+  // A read model of its own: the statuses it counts are this run's instances only.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'lm-bench-terminate-all-'));
+  const env: Record<string, string> = { LM_MIN_RUN_MS: '0', LM_DATA_DIR: dataDir };
+  if (process.env.LM_TERMINATE_ALL_CONCURRENCY) env.LM_TERMINATE_ALL_CONCURRENCY = process.env.LM_TERMINATE_ALL_CONCURRENCY;
+  const stack = await startBenchStack(env);
+  const made: string[] = [];
+  try {
+    const makeMs = await makeInstances(stack, n, batch, image, made);
+    const ours = new Set(made);
+    const containersBefore = await containersLeft(ours);
+    const loadBefore = os.loadavg()[0];
+
+    const sent = Date.now();
+    const answer = await stack.lm.api.delete('/api/v2/lm/service-instances/all');
+    const answerMs = Date.now() - sent;
+    if (answer.status !== 200) throw new Error(`DELETE …/all answered ${answer.status}: ${JSON.stringify(answer.data)}`);
+    process.stderr.write(`DELETE …/all answered in ${answerMs} ms\n`);
+    const snapshot = new Set((answer.data.service_instances as string[]).map(uuidOf));
+    const notInSnapshot = made.filter((uuid) => !snapshot.has(uuid)).length;
+
+    let terminatedMs = NaN;
+    let terminated = 0;
+    for (;;) {
+      terminated = await statusCount(stack, 'terminated');
+      if (terminated >= n) {
+        terminatedMs = Date.now() - sent;
+        break;
+      }
+      if (Date.now() - sent > TERMINATED_WITHIN_MS) break;
+      process.stderr.write(`\r${terminated} terminated after ${seconds(Date.now() - sent)} s`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const loadAfter = os.loadavg()[0];
+    const left = await containersLeft(ours);
+    const taskProblems = await workflowTaskProblems(stack, made);
+
+    console.log(
+      `bench/terminate-all  N=${n}  (${os.cpus().length} cores, load ${loadBefore.toFixed(1)} before the DELETE, ${loadAfter.toFixed(1)} after; ` +
+        `made in ${seconds(makeMs)} s, ${batch} at once; terminate-all concurrency ${env.LM_TERMINATE_ALL_CONCURRENCY ?? 'default'})`,
+    );
+    console.log(
+      '| live instances | containers before | DELETE …/all answered | all terminated | skipped (not in snapshot / not terminated) | containers left | WFT timed out or failed |',
+    );
+    console.log('|---|---|---|---|---|---|---|');
+    console.log(
+      `| ${n} | ${containersBefore} | ${answerMs} ms | ${Number.isNaN(terminatedMs) ? `not within ${TERMINATED_WITHIN_MS / 60_000} min` : `${seconds(terminatedMs)} s`} | ` +
+        `${notInSnapshot} / ${n - terminated} | ${left} | ${taskProblems} |`,
+    );
+  } finally {
+    await cleanUp(stack, made);
+    await stack.stop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+runBench(main);

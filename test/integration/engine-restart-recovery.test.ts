@@ -1,0 +1,123 @@
+/**
+ * The agent's dockerd dies (SIGKILL, as a crash or the OOM killer would) and is started again on a private engine of
+ * the test's own (the shared engine is never touched). Its containers outlive it under their shims, and the new
+ * dockerd's restore stops them; 20.10 then leaves `unless-stopped` containers exited. The LM, told by the
+ * agent's Docker event stream coming back, starts the container of a started instance again by itself and says why
+ * on the timeline; the container of an instance the user stopped stays stopped. Real Temporal, in-process LM.
+ */
+import type Docker from 'dockerode';
+import { operate, getInstance, getTimeline, submit } from '../support/api-calls';
+import type { TimelineEntry } from '../../workflows/model/instance';
+import { eventually } from '../support/eventually';
+import { startLm, type LmHarness } from '../support/lm-harness';
+import { startPrivateEngine, type PrivateEngine } from '../support/private-docker-engine';
+import { BUSYBOX_IMAGE } from '../support/test-images';
+
+let engine: PrivateEngine;
+let lm: LmHarness;
+
+const STARTED_AGAIN = /^the engine restarted and left lm-\S+ exited: started again$/;
+
+beforeAll(async () => {
+  engine = await startPrivateEngine({ name: `er${process.pid % 100_000}`, images: [BUSYBOX_IMAGE] });
+  // The engine's events, as in production: their stream coming back is how the agent looks at what the restore left.
+  lm = await startLm({ DOCKER_SOCKET: engine.socket, LM_DOCKER_TIMEOUT_MS: '5000', LM_WATCH_DOCKER_EVENTS: 'true' });
+}, 120_000);
+
+afterAll(async () => {
+  await lm?.stop();
+  await engine?.remove();
+}, 120_000);
+
+const timelineOf = (uuid: string) => getTimeline(lm.api, uuid);
+
+const inspect = (id: string): Promise<Docker.ContainerInspectInfo> => engine.docker.getContainer(id).inspect();
+
+/** The container of `uuid`'s first agent, as the instance records it. */
+async function containerOf(uuid: string): Promise<string> {
+  return (await getInstance(lm.api, uuid)).agents[0].container_id;
+}
+
+async function explain(uuids: string[]): Promise<void> {
+  for (const uuid of uuids) {
+    const instance = await getInstance(lm.api, uuid).catch((err: unknown) => String(err));
+    const timeline = await timelineOf(uuid).catch(() => []);
+    console.log(`${uuid} ${JSON.stringify(instance)}\n${timeline.map((e) => `${e.at} ${e.step} ${e.outcome} ${e.message}`).join('\n')}`);
+  }
+  console.log('dockerd log:', engine.logTail(4000));
+}
+
+/** dockerd killed and started again: what ran before is stopped by its restore. */
+async function killAndRestartEngine(): Promise<void> {
+  await engine.kill();
+  await engine.start();
+}
+
+/** The instance's container runs again, started by the LM after the restart (the timeline says so). */
+async function startedAgainByLm(uuid: string, id: string): Promise<TimelineEntry> {
+  return eventually(
+    `${uuid}: container started again by the LM`,
+    async () => {
+      const entry = (await timelineOf(uuid)).find((e) => STARTED_AGAIN.test(e.message ?? ''));
+      return entry !== undefined && (await inspect(id)).State.Running ? entry : undefined;
+    },
+    45_000,
+    250,
+  );
+}
+
+test('dockerd killed and started again: the container its restore left exited is started again by the LM, the instance stays started', async () => {
+  const { uuid } = await submit(lm.api, { name: 'engine-restart', ports: [80] });
+  const id = await containerOf(uuid);
+  expect((await inspect(id)).State.Running).toBe(true);
+  try {
+    await killAndRestartEngine();
+    const entry = await startedAgainByLm(uuid, id);
+    expect(entry).toMatchObject({ step: 'observe', outcome: 'ok' });
+    // The same container (not a new one), started by the engine running now, and the instance never reported broken.
+    const after = await inspect(id);
+    expect(after.State.Running).toBe(true);
+    expect(Date.parse(after.State.StartedAt)).toBeGreaterThan(
+      Date.parse(((await engine.docker.getNetwork('bridge').inspect()) as { Created: string }).Created),
+    );
+    const instance = await getInstance(lm.api, uuid);
+    expect({ status: instance.status, agent: instance.agents[0].status, container: instance.agents[0].container_id }).toEqual({
+      status: 'started',
+      agent: 'started',
+      container: id,
+    });
+    expect((await timelineOf(uuid)).filter((e) => e.outcome === 'failed')).toEqual([]);
+    expect(await engine.docker.listContainers({ all: true })).toHaveLength(1);
+  } catch (err) {
+    await explain([uuid]);
+    throw err;
+  } finally {
+    await lm.api.delete(`/api/v2/lm/service-instances/${uuid}`);
+  }
+}, 100_000);
+
+test('dockerd killed and started again: the container of an instance the user stopped stays stopped', async () => {
+  const { uuid: stopped } = await submit(lm.api, { name: 'user-stopped', ports: [80] });
+  const { uuid: witness } = await submit(lm.api, { name: 'witness', ports: [80] });
+  expect((await operate(lm.api, stopped, 'stop')).status).toBe(200);
+  const stoppedId = await containerOf(stopped);
+  const witnessId = await containerOf(witness);
+  expect((await inspect(stoppedId)).State.Running).toBe(false);
+  try {
+    await killAndRestartEngine();
+    // The LM has looked at this engine's containers since its restart: it started the witness again.
+    await startedAgainByLm(witness, witnessId);
+    // And a moment later still, the user's stop holds.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect((await inspect(stoppedId)).State).toMatchObject({ Status: 'exited', Running: false });
+    const instance = await getInstance(lm.api, stopped);
+    expect({ status: instance.status, agent: instance.agents[0].status }).toEqual({ status: 'stopped', agent: 'stopped' });
+    expect((await timelineOf(stopped)).filter((e) => e.step === 'observe')).toEqual([]);
+  } catch (err) {
+    await explain([stopped, witness]);
+    throw err;
+  } finally {
+    await lm.api.delete(`/api/v2/lm/service-instances/${stopped}`);
+    await lm.api.delete(`/api/v2/lm/service-instances/${witness}`);
+  }
+}, 100_000);
