@@ -1,9 +1,19 @@
-/** How lmctl prints: tables and colours for people (colours only on a TTY, as picocolors decides), JSON for programs. */
+/** How lmctl prints: tables and colours for people (colours only on a TTY), JSON for programs. */
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import type { InstanceStatus } from '../workflows/model/status';
 
-export const colour = pc;
+/**
+ * Colours only for a person at a terminal. picocolors alone also turns them on whenever `CI` is set, which puts
+ * escape codes into a script's pipe; NO_COLOR and FORCE_COLOR keep their usual meaning.
+ */
+export function wantsColour(env: NodeJS.ProcessEnv, stdout: { isTTY?: boolean }): boolean {
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== '') return false;
+  if (env.FORCE_COLOR !== undefined) return env.FORCE_COLOR !== '0' && env.FORCE_COLOR !== 'false';
+  return Boolean(stdout.isTTY) && env.TERM !== 'dumb';
+}
+
+export const colour = pc.createColors(wantsColour(process.env, process.stdout));
 
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -12,10 +22,10 @@ export function printJson(value: unknown): void {
 export function statusText(status: string): string {
   const good: readonly string[] = ['started', 'terminated'];
   const bad: readonly string[] = ['error', 'degraded', 'error-starting', 'error-stopping', 'unknown', 'not-deployed'];
-  if (good.includes(status)) return pc.green(status);
-  if (bad.includes(status)) return pc.red(status);
-  if (status === 'stopped') return pc.yellow(status);
-  return pc.cyan(status);
+  if (good.includes(status)) return colour.green(status);
+  if (bad.includes(status)) return colour.red(status);
+  if (status === 'stopped') return colour.yellow(status);
+  return colour.cyan(status);
 }
 
 export function isSettledWell(status: InstanceStatus, wanted: readonly InstanceStatus[]): boolean {
@@ -35,7 +45,7 @@ export function age(iso: string, now: number = Date.now()): string {
 /** A borderless table, as `docker ps` prints. */
 export function table(head: string[], rows: string[][]): string {
   const t = new Table({
-    head: head.map((h) => pc.bold(h)),
+    head: head.map((h) => colour.bold(h)),
     chars: {
       top: '',
       'top-mid': '',

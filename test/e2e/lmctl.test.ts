@@ -12,10 +12,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startLm, type LmHarness } from '../support/lm-harness';
+import { LMCTL_MAIN, lmctlEnvironment } from '../support/lm-process';
 import { PROJECT_ROOT } from '../support/temporal-binary';
 import { BUSYBOX_IMAGE, ensureExitingImage, ensureLoggingImage } from '../support/test-images';
 
-const LMCTL = path.join(PROJECT_ROOT, 'dist', 'cli', 'lmctl.js');
+const LMCTL = LMCTL_MAIN;
 const TOKEN = 'lmctl-test-token';
 let lm: LmHarness;
 let dir: string;
@@ -41,9 +42,7 @@ afterAll(async () => {
 });
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const base: NodeJS.ProcessEnv = { ...process.env, LM_URL: lm.baseUrl, LM_API_TOKEN: TOKEN, ...extra };
-  delete base.FORCE_COLOR;
-  return base;
+  return lmctlEnvironment({ LM_URL: lm.baseUrl, LM_API_TOKEN: TOKEN, ...extra });
 }
 
 /** Killed after the suite: a follower left open by a failed test would hold the API's close. */

@@ -8,7 +8,6 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { internalLogsPath } from '../../api/logs/remote-logs';
 import { getInstance, submit } from '../support/api-calls';
 import { containersOf, docker as machineEngine } from '../support/docker-state';
@@ -16,8 +15,8 @@ import { eventually } from '../support/eventually';
 import { removeExtraAgents, startExtraAgents, type ExtraAgent } from '../support/extra-agents';
 import { freePort } from '../support/free-port';
 import { startLm, type LmHarness } from '../support/lm-harness';
+import { lmctlEnvironment, LMCTL_MAIN } from '../support/lm-process';
 import { openNdjson } from '../support/ndjson-stream';
-import { PROJECT_ROOT } from '../support/temporal-binary';
 import { BUSYBOX_IMAGE, ensureLoggingImage } from '../support/test-images';
 import type { LogLine, LogNotice, LogRecord } from '../../api/logs/log-records';
 
@@ -159,10 +158,9 @@ test("the agent's LM refuses its internal logs endpoint without the internal tok
 }, 120_000);
 
 test('lmctl logs --agent prints the remote lines', async () => {
-  const lmctl = path.join(PROJECT_ROOT, 'dist', 'cli', 'lmctl.js');
   const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = spawn(process.execPath, [lmctl, 'logs', uuid.slice(0, 8), '--agent', AGENT, '--tail', '50'], {
-      env: { ...process.env, LM_URL: lm.baseUrl },
+    const child = spawn(process.execPath, [LMCTL_MAIN, 'logs', uuid.slice(0, 8), '--agent', AGENT, '--tail', '50'], {
+      env: lmctlEnvironment({ LM_URL: lm.baseUrl }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -6,6 +6,18 @@ import { PROJECT_ROOT } from './temporal-binary';
 
 export const WORKER_MAIN = path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js');
 export const API_MAIN = path.join(PROJECT_ROOT, 'dist', 'api', 'main.js');
+export const LMCTL_MAIN = path.join(PROJECT_ROOT, 'dist', 'cli', 'lmctl.js');
+
+/**
+ * lmctl's environment in a test: as a script on a CI machine runs it (pipes, `CI` set, no FORCE_COLOR from jest),
+ * where it must print no colours.
+ */
+export function lmctlEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, CI: 'true', ...extra };
+  delete env.FORCE_COLOR;
+  delete env.NO_COLOR;
+  return env;
+}
 
 export interface LmProcess {
   process: ChildProcess;
