@@ -4,6 +4,7 @@
  * role, runtimes and load; an agent killed with SIGKILL is not alive within LM_AGENT_LOST_S (Temporal's heartbeat
  * timeout, no polling), and alive again once its LM is back.
  */
+import { agentWorkflowId } from '../../workflows/model/agents';
 import { submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
 import { startLm, type LmHarness } from '../support/lm-harness';
@@ -74,7 +75,16 @@ test('the agents endpoint lists the full LM and an agent that joined, with role,
 
   const { uuid } = await submit(lm.api, { agents: [AGENT_IP, AGENT_IP] });
   lm.made.push(uuid);
-  const detail = await lm.api.get(`/api/v2/lm/agents/${AGENT_IP}`);
+  // The endpoint reads the instances' memos from Temporal's visibility, which follows the workflow within moments.
+  const detail = await eventually(
+    'the agent lists the instance started',
+    async () => {
+      const answer = await lm.api.get(`/api/v2/lm/agents/${AGENT_IP}`);
+      return answer.status !== 200 || answer.data.agent?.instances?.[0]?.status === 'started' ? answer : undefined;
+    },
+    10_000,
+    100,
+  );
   expect(detail.status).toBe(200);
   expect(detail.data.agent).toMatchObject({ ip: AGENT_IP, alive: true, instance_count: 1, agent_count: 2 });
   expect(detail.data.agent.instances).toEqual([
@@ -127,6 +137,21 @@ test('an agent whose LM is SIGKILLed is not alive within LM_AGENT_LOST_S, and al
 }, 90_000);
 
 test('an agent whose LM stops (SIGTERM) reports itself stopping at once, not lost', async () => {
+  // The LM that came back runs its presence check (it has heartbeated): the SIGTERM meets a running check, as it
+  // does at any time but the first moments after a start.
+  const pid = agent?.process.pid;
+  await eventually(
+    'the presence check runs on the LM that came back',
+    async () => {
+      const described = await lm.client.workflow.getHandle(agentWorkflowId(AGENT_IP)).describe();
+      const running = (described.raw.pendingActivities ?? []).some(
+        (activity) => activity.lastHeartbeatTime && activity.lastWorkerIdentity?.startsWith(`${pid}@`),
+      );
+      return running ? true : undefined;
+    },
+    10_000,
+    100,
+  );
   await agent?.kill('SIGTERM');
   const stopped = await eventually(
     'the agent says it stopped',

@@ -261,7 +261,8 @@ test("as the leader: a forwarded request reuses the child's instance id", async 
   made.push(uuidOf(id));
   const instance = await settled(uuidOf(id));
   expect(instance.status).toBe('started');
-  expect(peers.cimi.get(id)?.status).toBe('started');
+  // CIMI hears of it from the mirror's own PUT, which follows the read model's projection.
+  await eventually('CIMI says started', async () => (peers.cimi.get(id)?.status === 'started' ? true : undefined));
   // The same forward again joins the same instance (no second one: bug C10).
   const again = await lm.api.post('/api/v2/lm/service', body);
   expect(again.data.service_instance.id).toBe(id);
