@@ -12,6 +12,13 @@ export interface BenchStack {
   stop(): Promise<void>;
 }
 
+/** Worker tuning a bench run may set in its own environment, to measure one setting against another. */
+const TUNING = ['LM_WORKFLOW_THREADS', 'LM_WORKFLOW_TASK_SLOTS', 'LM_MAX_CACHED_WORKFLOWS'] as const;
+
+function tuningFromEnvironment(): Record<string, string> {
+  return Object.fromEntries(TUNING.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
+}
+
 /** SQLite in WAL mode, as scripts/start.sh runs it. */
 export async function startBenchStack(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<BenchStack> {
   const server = await startDevServer({ extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'] });
@@ -24,6 +31,7 @@ export async function startBenchStack(env: Record<string, string> = {}, options:
       LM_LOG_LEVEL: 'error',
       LM_OBSERVE_INTERVAL_S: String(defaults.observeIntervalMs / 1000),
       LM_WATCH_DOCKER_EVENTS: String(defaults.watchDockerEvents),
+      ...tuningFromEnvironment(),
       ...env,
     },
     options,
@@ -60,7 +68,8 @@ export function rssMiB(pid: number): number {
 
 export function runBench(main: () => Promise<void>): void {
   main().then(
-    () => process.exit(0),
+    // A bench that found its goal unmet set process.exitCode.
+    () => process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0),
     (err: unknown) => {
       console.error(err);
       process.exit(1);

@@ -104,6 +104,8 @@ const EnvSchema = z.object({
   LM_ROLE: z.enum(['full', 'agent'], { error: 'LM_ROLE must be full or agent' }).default('full'),
   LM_AGENT_API: bool('LM_AGENT_API').default(true),
   LM_MAX_CACHED_WORKFLOWS: positiveInt('LM_MAX_CACHED_WORKFLOWS').default(250),
+  LM_WORKFLOW_THREADS: positiveInt('LM_WORKFLOW_THREADS').default(1),
+  LM_WORKFLOW_TASK_SLOTS: positiveInt('LM_WORKFLOW_TASK_SLOTS').default(40),
   LM_OBSERVE_INTERVAL_S: nonNegativeInt('LM_OBSERVE_INTERVAL_S').default(300),
   LM_WATCH_DOCKER_EVENTS: bool('LM_WATCH_DOCKER_EVENTS').default(true),
   LM_WATCH_KUBERNETES: bool('LM_WATCH_KUBERNETES').optional(),
@@ -176,6 +178,10 @@ export interface LmConfig {
   agentApi: boolean;
   /** Instances kept in the worker's memory; the others are replayed from history when a message arrives. */
   maxCachedWorkflows: number;
+  /** Threads that run workflow code in the orchestrating worker (the SDK's workflowThreadPoolSize). */
+  workflowThreads: number;
+  /** Workflow tasks the orchestrating worker runs at once (the SDK's maxConcurrentWorkflowTaskExecutions). */
+  workflowTaskSlots: number;
   /** How often a settled instance with agents driven over HTTP (mF2C peers) observes them; 0: never. */
   observeIntervalMs: number;
   /** Docker events about the LM's containers make their instances observe at once. */
@@ -295,6 +301,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     role: env.LM_ROLE,
     agentApi: env.LM_AGENT_API,
     maxCachedWorkflows: env.LM_MAX_CACHED_WORKFLOWS,
+    workflowThreads: env.LM_WORKFLOW_THREADS,
+    workflowTaskSlots: env.LM_WORKFLOW_TASK_SLOTS,
     observeIntervalMs: env.LM_OBSERVE_INTERVAL_S * 1000,
     watchDockerEvents: env.LM_WATCH_DOCKER_EVENTS,
     // An agent that is a Kubernetes master has a cluster to watch; any other would only retry in vain.

@@ -67,6 +67,8 @@ export async function createWorkers(
           activities: { ...createOrchestrationActivities({ config, connection }), ...createReadModelActivities(readModel) },
           // Instances idle most of their life: a bounded cache keeps the worker small, evicted ones are replayed.
           maxCachedWorkflows: config.maxCachedWorkflows,
+          workflowThreadPoolSize: config.workflowThreads,
+          maxConcurrentWorkflowTaskExecutions: config.workflowTaskSlots,
           shutdownGraceTime: '30 seconds',
         })
       : null;

@@ -100,3 +100,13 @@ test('an image pull is bounded by LM_PULL_TIMEOUT_S (300) and LM_PULL_STALL_S wi
   expect(loadConfig({ LM_PULL_TIMEOUT_S: '30', LM_PULL_STALL_S: '5' }).pull).toEqual({ timeoutMs: 30_000, stallMs: 5_000 });
   expect(problem({ LM_PULL_STALL_S: '0' })).toMatch(/LM_PULL_STALL_S/);
 });
+
+test("the orchestrating worker's workflow threads (LM_WORKFLOW_THREADS) and task slots (LM_WORKFLOW_TASK_SLOTS)", () => {
+  expect(loadConfig({})).toMatchObject({ workflowThreads: 1, workflowTaskSlots: 40 });
+  expect(loadConfig({ LM_WORKFLOW_THREADS: '2', LM_WORKFLOW_TASK_SLOTS: '10' })).toMatchObject({
+    workflowThreads: 2,
+    workflowTaskSlots: 10,
+  });
+  expect(problem({ LM_WORKFLOW_THREADS: '0' })).toMatch(/LM_WORKFLOW_THREADS/);
+  expect(problem({ LM_WORKFLOW_TASK_SLOTS: 'many' })).toMatch(/LM_WORKFLOW_TASK_SLOTS/);
+});
