@@ -12,9 +12,9 @@ import { LABEL_INSTANCE } from '../../activities/runtime/labels';
 import { uuidOf } from '../../workflows/model/instance';
 import { getInstance, getTimeline, submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
-import { startLm, type LmHarness } from '../support/lm-harness';
-import { startPrivateEngine, type PrivateEngine } from '../support/private-docker-engine';
-import { BUSYBOX_IMAGE } from '../support/test-images';
+import type { LmHarness } from '../support/lm-harness';
+import { startLmOnPrivateEngine, stopLmOnPrivateEngine } from '../support/lm-on-private-engine';
+import type { PrivateEngine } from '../support/private-docker-engine';
 
 const INSTANCES = 10;
 const OUTAGE_MS = 30_000;
@@ -22,15 +22,10 @@ let engine: PrivateEngine;
 let lm: LmHarness;
 
 beforeAll(async () => {
-  engine = await startPrivateEngine({ name: `rs${process.pid % 100_000}`, images: [BUSYBOX_IMAGE] });
-  // The engine's events, as in production: their stream's reconnect is how the agent finds what the restore left.
-  lm = await startLm({ DOCKER_SOCKET: engine.socket, LM_DOCKER_TIMEOUT_MS: '5000', LM_WATCH_DOCKER_EVENTS: 'true' });
+  ({ engine, lm } = await startLmOnPrivateEngine('rs'));
 }, 120_000);
 
-afterAll(async () => {
-  await lm?.stop();
-  await engine?.remove();
-}, 120_000);
+afterAll(() => stopLmOnPrivateEngine({ engine, lm }), 120_000);
 
 /** Every container on the private engine, LM-made or not: anything beyond one per instance is an orphan. */
 const allContainers = (): Promise<Docker.ContainerInfo[]> => engine.docker.listContainers({ all: true });

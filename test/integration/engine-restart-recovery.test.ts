@@ -9,9 +9,9 @@ import type Docker from 'dockerode';
 import { operate, getInstance, getTimeline, submit } from '../support/api-calls';
 import type { TimelineEntry } from '../../workflows/model/instance';
 import { eventually } from '../support/eventually';
-import { startLm, type LmHarness } from '../support/lm-harness';
-import { startPrivateEngine, type PrivateEngine } from '../support/private-docker-engine';
-import { BUSYBOX_IMAGE } from '../support/test-images';
+import type { LmHarness } from '../support/lm-harness';
+import { startLmOnPrivateEngine, stopLmOnPrivateEngine } from '../support/lm-on-private-engine';
+import type { PrivateEngine } from '../support/private-docker-engine';
 
 let engine: PrivateEngine;
 let lm: LmHarness;
@@ -19,15 +19,10 @@ let lm: LmHarness;
 const STARTED_AGAIN = /^the engine restarted and left lm-\S+ exited: started again$/;
 
 beforeAll(async () => {
-  engine = await startPrivateEngine({ name: `er${process.pid % 100_000}`, images: [BUSYBOX_IMAGE] });
-  // The engine's events, as in production: their stream coming back is how the agent looks at what the restore left.
-  lm = await startLm({ DOCKER_SOCKET: engine.socket, LM_DOCKER_TIMEOUT_MS: '5000', LM_WATCH_DOCKER_EVENTS: 'true' });
+  ({ engine, lm } = await startLmOnPrivateEngine('er'));
 }, 120_000);
 
-afterAll(async () => {
-  await lm?.stop();
-  await engine?.remove();
-}, 120_000);
+afterAll(() => stopLmOnPrivateEngine({ engine, lm }), 120_000);
 
 const timelineOf = (uuid: string) => getTimeline(lm.api, uuid);
 
