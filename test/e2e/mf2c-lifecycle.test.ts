@@ -10,6 +10,7 @@ import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
 import { getInstance, operate } from '../support/api-calls';
 import { COMPSS_IMAGE, ensureCompssImage } from '../support/test-images';
 import { uuidOf, type ServiceInstance } from '../../workflows/model/instance';
+import { CIMI_AGENT_KEYS } from '../fakes/cimi-schema';
 
 let peers: Mf2cPeers;
 let lm: LmHarness;
@@ -44,18 +45,6 @@ const SCHEMA_KEYS = [
   'status',
   'updated',
   'user',
-];
-const AGENT_KEYS = [
-  'agent_param',
-  'allow',
-  'app_type',
-  'compss_app_id',
-  'container_id',
-  'device_id',
-  'master_compss',
-  'ports',
-  'status',
-  'url',
 ];
 
 async function settled(uuid: string, status: string): Promise<ServiceInstance> {
@@ -139,7 +128,7 @@ test('submit by service_id: Recommender, filters, CIMI id and mirror, SLA and UM
   expect(Object.keys(mirrored).sort()).toEqual(SCHEMA_KEYS.filter((k) => k !== 'operations'));
   expect(mirrored.agreement).toBe(agreement);
   const mirroredAgents = mirrored.agents as Array<Record<string, unknown>>;
-  expect(Object.keys(mirroredAgents[0]).sort()).toEqual(AGENT_KEYS);
+  expect(Object.keys(mirroredAgents[0]).sort()).toEqual(CIMI_AGENT_KEYS);
   expect(mirroredAgents[0]).toMatchObject({ status: 'started', container_id: agent.container_id });
 
   // The timeline explains the choice.

@@ -36,6 +36,8 @@ const INSTANCE_NONBLANK = [
 ];
 const AGENT_REQUIRED = ['url', 'device_id', 'ports', 'status', 'container_id', 'allow', 'app_type'];
 const AGENT_OPTIONAL = ['master_compss', 'compss_app_id', 'agent_param'];
+/** Every key an agent of an instance may carry, sorted: what the LM sends for each agent it mirrors. */
+export const CIMI_AGENT_KEYS: readonly string[] = [...AGENT_REQUIRED, ...AGENT_OPTIONAL].sort();
 const AGENT_NONBLANK = ['url', 'device_id', 'status', 'app_type'];
 const AGENT_STRINGS = ['container_id', 'compss_app_id', 'agent_param'];
 const AGENT_BOOLEANS = ['allow', 'master_compss'];

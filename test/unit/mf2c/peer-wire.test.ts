@@ -6,6 +6,7 @@ import { agreementPathId } from '../../../activities/peers/sla-manager';
 import { remoteAgentReport } from '../../../activities/peers/remote-lm';
 import { notificationKey } from '../../../api/notification-key';
 import { initialState } from '../../../workflows/instance-state';
+import { CIMI_AGENT_KEYS } from '../../fakes/cimi-schema';
 
 test('category → sort_order, with category 15 fixed (the original sent "cpumemory")', () => {
   expect(sortOrderOf(0)).toEqual([]);
@@ -84,18 +85,7 @@ test('the CIMI document holds only the service-instance schema keys (no name, er
     'status',
     'user',
   ]);
-  expect(Object.keys(document.agents[0]).sort()).toEqual([
-    'agent_param',
-    'allow',
-    'app_type',
-    'compss_app_id',
-    'container_id',
-    'device_id',
-    'master_compss',
-    'ports',
-    'status',
-    'url',
-  ]);
+  expect(Object.keys(document.agents[0]).sort()).toEqual(CIMI_AGENT_KEYS);
   expect(document.agents[0].status).toBe('??');
   expect(document.acl).toEqual({
     owner: { principal: 'alice', type: 'USER' },
