@@ -106,6 +106,7 @@ const EnvSchema = z.object({
   LM_MAX_CACHED_WORKFLOWS: positiveInt('LM_MAX_CACHED_WORKFLOWS').default(250),
   LM_WORKFLOW_THREADS: positiveInt('LM_WORKFLOW_THREADS').default(1),
   LM_WORKFLOW_TASK_SLOTS: positiveInt('LM_WORKFLOW_TASK_SLOTS').default(40),
+  LM_AGENT_ACTIVITY_SLOTS: positiveInt('LM_AGENT_ACTIVITY_SLOTS').default(20),
   LM_OBSERVE_INTERVAL_S: nonNegativeInt('LM_OBSERVE_INTERVAL_S').default(300),
   LM_WATCH_DOCKER_EVENTS: bool('LM_WATCH_DOCKER_EVENTS').default(true),
   LM_WATCH_KUBERNETES: bool('LM_WATCH_KUBERNETES').optional(),
@@ -182,6 +183,8 @@ export interface LmConfig {
   workflowThreads: number;
   /** Workflow tasks the orchestrating worker runs at once (the SDK's maxConcurrentWorkflowTaskExecutions). */
   workflowTaskSlots: number;
+  /** Runtime steps this agent runs at once (the agent worker's maxConcurrentActivityTaskExecutions): its Docker calls. */
+  agentActivitySlots: number;
   /** How often a settled instance with agents driven over HTTP (mF2C peers) observes them; 0: never. */
   observeIntervalMs: number;
   /** Docker events about the LM's containers make their instances observe at once. */
@@ -303,6 +306,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): LmConfig {
     maxCachedWorkflows: env.LM_MAX_CACHED_WORKFLOWS,
     workflowThreads: env.LM_WORKFLOW_THREADS,
     workflowTaskSlots: env.LM_WORKFLOW_TASK_SLOTS,
+    agentActivitySlots: env.LM_AGENT_ACTIVITY_SLOTS,
     observeIntervalMs: env.LM_OBSERVE_INTERVAL_S * 1000,
     watchDockerEvents: env.LM_WATCH_DOCKER_EVENTS,
     // An agent that is a Kubernetes master has a cluster to watch; any other would only retry in vain.

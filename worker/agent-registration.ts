@@ -9,14 +9,9 @@ import type { LmConfig } from '../common/config';
 import { agentHelloSignal, agentPresenceWorkflow } from '../workflows/agent-presence.workflow';
 import { agentWorkflowId, type AgentLm } from '../workflows/model/agents';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
+import { LIVE_POLLER_MS } from '../activities/agent-route';
 
 const { TaskQueueKind, TaskQueueType } = temporal.api.enums.v1;
-
-/**
- * A poller seen this recently is a live worker: idle workers long-poll, so a live one shows up at least about
- * once a minute (measured on the dev server: every 50–60 s), while a dead one stays listed for minutes.
- */
-export const LIVE_POLLER_MS = 75_000;
 
 /** `<pid>@<host> …`: what DescribeTaskQueue shows for each poller of this LM's queues. */
 export function workerIdentity(config: LmConfig): string {

@@ -80,8 +80,8 @@ export async function createWorkers(
     identity,
     taskQueue: agentTaskQueue(config.hostIp),
     activities: createAgentActivities({ config, logger }, registry, home),
-    // Bounds the concurrent Docker calls on this agent.
-    maxConcurrentActivityTaskExecutions: 20,
+    // Bounds the concurrent Docker calls on this agent; steps beyond wait in its queue (a busy agent is not away).
+    maxConcurrentActivityTaskExecutions: config.agentActivitySlots,
     // A cancellation (a terminate preempting a step) arrives only in a heartbeat's answer: send them every 2 s
     // instead of the SDK's 0.8 × heartbeat timeout, so a cancelled step stops within seconds.
     maxHeartbeatThrottleInterval: '2 seconds',

@@ -106,6 +106,13 @@ export const ENGINE_RESTART_RECOVERY: ActivityOptions = {
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
 
+/** Whether an agent's LM still polls (a step nobody took: busy or away?), read from Temporal on the workflow queue. */
+export const AGENT_LIVENESS_PROBE: ActivityOptions = {
+  taskQueue: WORKFLOW_TASK_QUEUE,
+  startToCloseTimeout: '10 seconds',
+  retry: { ...PEER_BACKOFF, maximumAttempts: 3 },
+};
+
 /** A remote agent's workload status, asked of its LM: one attempt, the next observation is the retry. */
 export const REMOTE_OBSERVATION_PROBE: ActivityOptions = {
   taskQueue: WORKFLOW_TASK_QUEUE,

@@ -7,7 +7,14 @@
 import * as wf from '@temporalio/workflow';
 import type { RuntimeActivities } from '../activities/runtime/runtime-activities';
 import type { DeployedBeforeFailure, DeployedWorkload, WorkloadRef, WorkloadSpec } from '../activities/runtime/workload';
-import { IDEMPOTENT_RUNTIME_EFFECT, onAgentQueue, RUNTIME_EFFECT_ATTEMPT, RUNTIME_STEP_RETRY } from './activity-options';
+import type { AgentRouteActivities } from '../activities/agent-route';
+import {
+  AGENT_LIVENESS_PROBE,
+  IDEMPOTENT_RUNTIME_EFFECT,
+  onAgentQueue,
+  RUNTIME_EFFECT_ATTEMPT,
+  RUNTIME_STEP_RETRY,
+} from './activity-options';
 import { describeFailure } from './failure-text';
 import type { InstanceContext } from './instance-context';
 import { forgetDeployAttempt, newAgentEntry, rememberDeployAttempt, wasDeployAttempted } from './instance-state';
@@ -26,6 +33,13 @@ export const RUNTIME_RETRIES_IN_WORKFLOW = 'runtime-retries-in-workflow';
 export const REMOVE_BY_NAME = 'remove-by-name';
 /** Marks the histories where a fresh agent on this Temporal cluster is deployed and started by one activity. */
 export const DEPLOY_AND_START_AT_ONCE = 'deploy-and-start-at-once';
+/**
+ * Marks the histories where a step nobody took within LM_AGENT_TIMEOUT_S is queued again while the agent's LM
+ * still polls: its slots were full (a thousand removals at once), it was not away. Before: the agent `unknown`.
+ */
+export const BUSY_AGENT_IS_NOT_AWAY = 'busy-agent-is-not-away';
+
+const liveness = wf.proxyActivities<Pick<AgentRouteActivities, 'agentLmPolling'>>(AGENT_LIVENESS_PROBE);
 
 /** What a deploy-and-start had made when its start failed; null when it failed before (or said nothing). */
 function deployedBefore(err: unknown): DeployedWorkload | null {
@@ -99,12 +113,20 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
     const agent = inst.agents[index];
     const key = `${step} ${agentLabel(agent, index)}`;
     const acts = proxiesFor(index, step, RUNTIME_EFFECT_ATTEMPT);
+    const queue = agentTaskQueue(agent.url);
+    // A lost agent is waited for by its presence; one whose LM cannot be read counts as away, as before.
+    const busyNotAway = async (): Promise<boolean> =>
+      lostAgent(state, agent.url) === undefined &&
+      wf.patched(BUSY_AGENT_IS_NOT_AWAY) &&
+      liveness.agentLmPolling(agent.url).catch(() => false);
     try {
       await retryInWorkflow(
         RUNTIME_STEP_RETRY,
         () => work(acts),
         ({ attempt, error, nextDelayMs }) => {
-          const message = describeFailure(error, agentTaskQueue(agent.url));
+          const message = neverStarted(error)
+            ? `its LM is busy: the step waited ${Math.round(settings.agentTimeoutMs / 1000)} s in queue ${queue} (LM_AGENT_TIMEOUT_S) and is queued again`
+            : describeFailure(error, queue);
           ctx.showRetry(
             key,
             step,
@@ -113,6 +135,7 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
             nextDelayMs,
           );
         },
+        busyNotAway,
       );
     } finally {
       ctx.clearRetry(key);

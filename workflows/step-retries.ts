@@ -37,12 +37,14 @@ export function neverStarted(err: unknown): boolean {
 
 /**
  * Runs `attempt` until it succeeds, fails for good, or the policy gives up (the last failure is thrown).
- * `onRetry` hears of each failure that is retried, before the wait.
+ * `onRetry` hears of each failure that is retried, before the wait. `takerAlive`, when given, is asked after an
+ * attempt no worker took: true (the worker lives, it is only busy) makes that attempt worth another one too.
  */
 export async function retryInWorkflow<T>(
   policy: WorkflowRetryPolicy,
   attempt: (n: number) => Promise<T>,
   onRetry: (note: RetryNote) => void,
+  takerAlive?: () => Promise<boolean>,
 ): Promise<T> {
   const started = Date.now();
   let delayMs = policy.firstDelayMs;
@@ -50,7 +52,8 @@ export async function retryInWorkflow<T>(
     try {
       return await attempt(n);
     } catch (err) {
-      if (!worthRetrying(err, policy) || Date.now() + delayMs - started > policy.giveUpAfterMs) throw err;
+      const again = worthRetrying(err, policy) || (takerAlive !== undefined && neverStarted(err) && (await takerAlive()));
+      if (!again || Date.now() + delayMs - started > policy.giveUpAfterMs) throw err;
       onRetry({ attempt: n, error: err, nextDelayMs: delayMs });
       await wf.sleep(delayMs);
       delayMs = Math.min(delayMs * policy.backoffCoefficient, policy.maximumDelayMs);

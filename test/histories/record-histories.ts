@@ -17,11 +17,14 @@ import { Connection, type WorkflowHandle } from '@temporalio/client';
 import { PROJECT_ROOT } from '../support/temporal-binary';
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { startWorkerProcess } from '../support/lm-process';
-import { getInstance, operate, submit } from '../support/api-calls';
+import { getInstance, getTimeline, operate, submit } from '../support/api-calls';
+import { startHangingRegistry } from '../support/hanging-registry';
 import { docker, removeContainersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startRegistryStandIn } from '../support/registry-stand-in';
 import { startMf2cPeers, type Mf2cPeers } from '../support/mf2c-peers';
+import { startLmOnPrivateEngine, stopLmOnPrivateEngine, type LmOnPrivateEngine } from '../support/lm-on-private-engine';
+import type { PrivateEngine } from '../support/private-docker-engine';
 import { COMPSS_IMAGE, ensureBusyboxImage, ensureCompssImage, ensureExitingImage } from '../support/test-images';
 import { instanceIdOf, uuidOf } from '../../workflows/model/instance';
 import { runtimeChangedSignal } from '../../workflows/messages';
@@ -38,7 +41,9 @@ interface Scenario {
   server?: string[];
   /** The LM's Docker socket goes through a proxy the scenario can switch off. */
   dockerProxy?: boolean;
-  run(lm: LmHarness, peers: Mf2cPeers | null, setDockerDown: (down: boolean) => void): Promise<string>;
+  /** The LM drives a private Docker engine of its own, which the scenario may kill and start again. */
+  privateEngine?: boolean;
+  run(lm: LmHarness, peers: Mf2cPeers | null, setDockerDown: (down: boolean) => void, engine: PrivateEngine | null): Promise<string>;
   /** The instance continued as new: its first run is recorded too, under this name. */
   firstRunAs?: string;
   /** Other workflows to record, file → workflow id: their first run (the later ones of a long-lived workflow may be idle). */
@@ -253,7 +258,61 @@ const dockerLifecycle: Scenario = {
   },
 };
 
+/**
+ * dockerd killed and started again under a started instance: its restore leaves the container exited, and the
+ * instance, told by the event stream coming back, starts it again (patch `start-what-engine-restart-left`).
+ */
+const engineRestartLeft: Scenario = {
+  mode: 'standalone',
+  privateEngine: true,
+  run: async (lm, _peers, _setDockerDown, engine) => {
+    if (engine === null) throw new Error('engine-restart-left needs its private engine');
+    const { uuid } = await submit(lm.api, { ports: [80] });
+    await engine.kill();
+    await engine.start();
+    await eventually(
+      'the container started again by the LM',
+      async () =>
+        (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline.some((e: { message?: string }) =>
+          /exited: started again/.test(e.message ?? ''),
+        )
+          ? true
+          : undefined,
+      45_000,
+    );
+    await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
+    return uuid;
+  },
+};
+
+/** A removal that waits behind a full agent (one slot, held by a hanging pull) is queued again; the terminate ends. */
+const busyAgent: Scenario = {
+  mode: 'standalone',
+  env: { LM_AGENT_ACTIVITY_SLOTS: '1', LM_AGENT_TIMEOUT_S: '2' },
+  run: async (lm) => {
+    const registry = await startHangingRegistry();
+    try {
+      const { uuid } = await submit(lm.api);
+      const { uuid: holder } = await submit(lm.api, { image: registry.image, wait: false });
+      await eventually('the pull holds the slot', async () => (registry.manifestRequests() > 0 ? true : undefined));
+      await lm.api.delete(`/api/v2/lm/service-instances/${uuid}`);
+      await eventually('the removal queued again', async () =>
+        (await getTimeline(lm.api, uuid)).some((e) => /its LM is busy/.test(e.message ?? '')) ? true : undefined,
+      );
+      await lm.api.delete(`/api/v2/lm/service-instances/${holder}?wait=true`);
+      await untilStatus(lm, uuid, 'terminated');
+      return uuid;
+    } finally {
+      await registry.close();
+    }
+  },
+};
+
 const scenarios: Record<string, Scenario> = {
+  // A step nobody took in time on an agent whose LM still polls: queued again, not the agent `unknown`.
+  'busy-agent': busyAgent,
+  // A started container left exited by its engine's restart, started again by the instance.
+  'engine-restart-left': engineRestartLeft,
   // The docker lifecycle since the read model: every change projected by a local activity (markers in the history).
   'read-model-lifecycle': dockerLifecycle,
   // A start retrying an engine that does not answer (workflow-side retries), preempted by a DELETE.
@@ -508,19 +567,21 @@ async function main(): Promise<void> {
   try {
     // One LM at a time: two LMs must not serve the same task queues.
     const setupOf = ([, scenario]: [string, Scenario]) =>
-      `${scenario.mode} ${JSON.stringify(scenario.env ?? {})} ${JSON.stringify(scenario.server ?? [])} ${scenario.dockerProxy === true}`;
+      `${scenario.mode} ${JSON.stringify(scenario.env ?? {})} ${JSON.stringify(scenario.server ?? [])} ${scenario.dockerProxy === true} ${scenario.privateEngine === true}`;
     for (const setup of new Set(chosen.map(setupOf))) {
       const group = chosen.filter((entry) => setupOf(entry) === setup);
-      const { mode, env, server: serverArgs, dockerProxy } = group[0][1];
+      const { mode, env, server: serverArgs, dockerProxy, privateEngine } = group[0][1];
       const own: DevServer | null = serverArgs === undefined ? null : await startDevServer({ extraArgs: serverArgs });
       const server = own ?? shared;
       process.env.LM_TEST_TEMPORAL_ADDRESS = server.address;
       const proxy = dockerProxy === true ? await startDockerSocketProxy() : null;
       const peers = mode === 'mf2c' ? await startMf2cPeers({ leaderIp: LEADER, peerLmIps: [REMOTE, LEADER] }) : null;
-      const lm = await startLm({ ...(peers?.lmEnv ?? {}), ...(proxy === null ? {} : { DOCKER_SOCKET: proxy.url }), ...env });
+      const onEngine: LmOnPrivateEngine | null = privateEngine === true ? await startLmOnPrivateEngine('rec') : null;
+      const lm =
+        onEngine?.lm ?? (await startLm({ ...(peers?.lmEnv ?? {}), ...(proxy === null ? {} : { DOCKER_SOCKET: proxy.url }), ...env }));
       try {
         for (const [name, scenario] of group) {
-          const uuid = await scenario.run(lm, peers, (down) => proxy?.setDown(down));
+          const uuid = await scenario.run(lm, peers, (down) => proxy?.setDown(down), onEngine?.engine ?? null);
           made.push(uuid);
           for (const [file, workflowId] of Object.entries(scenario.alsoRecord ?? {})) {
             const firstRunId =
@@ -540,7 +601,8 @@ async function main(): Promise<void> {
           }
         }
       } finally {
-        await lm.stop();
+        if (onEngine === null) await lm.stop();
+        else await stopLmOnPrivateEngine(onEngine);
         await peers?.closeAll();
         await proxy?.close();
         await own?.stop();

@@ -110,3 +110,9 @@ test("the orchestrating worker's workflow threads (LM_WORKFLOW_THREADS) and task
   expect(problem({ LM_WORKFLOW_THREADS: '0' })).toMatch(/LM_WORKFLOW_THREADS/);
   expect(problem({ LM_WORKFLOW_TASK_SLOTS: 'many' })).toMatch(/LM_WORKFLOW_TASK_SLOTS/);
 });
+
+test("the agent's runtime steps at once (LM_AGENT_ACTIVITY_SLOTS)", () => {
+  expect(loadConfig({}).agentActivitySlots).toBe(20);
+  expect(loadConfig({ LM_AGENT_ACTIVITY_SLOTS: '2' }).agentActivitySlots).toBe(2);
+  expect(problem({ LM_AGENT_ACTIVITY_SLOTS: '0' })).toMatch(/LM_AGENT_ACTIVITY_SLOTS/);
+});
