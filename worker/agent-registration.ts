@@ -1,12 +1,13 @@
 /**
  * How one LM process joins the cluster as its agent's LM: a worker identity that says where it runs, a check
- * that no other machine serves the same agent queue, and its introduction to the agent's presence workflow.
+ * that no other machine serves the same agent queue, its introduction to the agent's presence workflow, and its
+ * goodbye when it stops.
  */
 import os from 'node:os';
 import { Client, type ConnectionLike } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { LmConfig } from '../common/config';
-import { agentHelloSignal, agentPresenceWorkflow } from '../workflows/agent-presence.workflow';
+import { agentHelloSignal, agentLeavingSignal, agentPresenceWorkflow } from '../workflows/agent-presence.workflow';
 import { agentWorkflowId, type AgentLm } from '../workflows/model/agents';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
 import { LIVE_POLLER_MS } from '../activities/agent-route';
@@ -76,4 +77,13 @@ export async function introduceAgent(connection: ConnectionLike, config: LmConfi
     signalArgs: [lm],
     staticSummary: `presence of agent ${config.hostIp}`,
   });
+}
+
+/**
+ * Tells this agent's presence workflow that this LM process is stopping: the running presence check says so too,
+ * but none runs in the moments after a start or a hello, and a stop then would be taken for a loss.
+ */
+export async function announceLeaving(connection: ConnectionLike, config: LmConfig, identity: string): Promise<void> {
+  const client = new Client({ connection, namespace: config.temporal.namespace });
+  await client.workflow.getHandle(agentWorkflowId(config.hostIp)).signal(agentLeavingSignal, identity);
 }

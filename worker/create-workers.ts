@@ -36,6 +36,8 @@ export interface LmWorkers {
   sweep: WorkloadSweep;
   /** Where the workflows project their instances (the `full` role only); close it once the workers have stopped. */
   readModel: ReadModelStore | null;
+  /** The workers' Temporal identity, which this LM introduced itself with to its agent's presence workflow. */
+  identity: string;
 }
 
 export interface WorkerOverrides {
@@ -113,7 +115,7 @@ export async function createWorkers(
   });
   const watcher = startRuntimeWatcher(sweep, config, logger);
   const all = [workflowWorker, agentWorker, presenceWorker].filter((worker): worker is Worker => worker !== null);
-  return { workflowWorker, agentWorker, presenceWorker, all, watcher, sweep, readModel };
+  return { workflowWorker, agentWorker, presenceWorker, all, watcher, sweep, readModel, identity };
 }
 
 /** Each runtime once; Kubernetes only on an agent that has a cluster (as its watch), else every sweep would fail to reach it. */

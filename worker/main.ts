@@ -11,12 +11,15 @@ import { describeReadModel } from '../common/read-model/open-read-model';
 import { ensureSearchAttributes } from '../common/search-attribute-registration';
 import { retryUntilConnected } from '../common/wait-for-temporal';
 import { agentPresenceTaskQueue, agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
-import { otherMachineOnQueue, queueTakenMessage } from './agent-registration';
+import { announceLeaving, otherMachineOnQueue, queueTakenMessage } from './agent-registration';
 import { createWorkers } from './create-workers';
 import { temporalLogger } from './temporal-logger';
 
 /** How long the agent role waits for the cluster to answer before it gives up. */
 const JOIN_TIMEOUT_MS = 10_000;
+
+/** How long a stopping LM tries to tell its presence workflow before it closes its connection. */
+const LEAVING_TIMEOUT_MS = 2_000;
 
 /** A refusal to start, told to the user as is. */
 class JoinRefused extends Error {}
@@ -34,6 +37,28 @@ async function connectClient(config: LmConfig, logger: Logger): Promise<Connecti
         'Start the leader first (scripts/start.sh there, with LM_BIND_ADDRESS set so other machines reach it) or fix TEMPORAL_ADDRESS.',
     );
   }
+}
+
+/**
+ * On SIGINT/SIGTERM (which the Runtime also turns into a worker shutdown), tells the agent's presence workflow
+ * that this LM is stopping. Returns what to await before the connection closes: bounded, and never failing.
+ */
+function sayLeavingOnStop(connection: NativeConnection, config: LmConfig, identity: string, logger: Logger): () => Promise<void> {
+  let leaving: Promise<void> = Promise.resolve();
+  const onStop = () => {
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
+    leaving = connection
+      .withDeadline(Date.now() + LEAVING_TIMEOUT_MS, () => announceLeaving(connection, config, identity))
+      .catch((err: unknown) => logger.warn({ err: String(err) }, 'could not tell the presence workflow that this LM is stopping'));
+  };
+  process.once('SIGINT', onStop);
+  process.once('SIGTERM', onStop);
+  return () => {
+    process.off('SIGINT', onStop);
+    process.off('SIGTERM', onStop);
+    return leaving;
+  };
 }
 
 async function main(): Promise<void> {
@@ -66,9 +91,10 @@ async function main(): Promise<void> {
 
   const connection = await retryUntilConnected(() => NativeConnection.connect({ address }), address, logger);
   try {
-    const { all, watcher, sweep, readModel } = await createWorkers(connection, config, logger);
+    const { all, watcher, sweep, readModel, identity } = await createWorkers(connection, config, logger);
     process.off('SIGINT', stopBeforeWorkers);
     process.off('SIGTERM', stopBeforeWorkers);
+    const saidLeaving = sayLeavingOnStop(connection, config, identity, logger);
     const queues = [
       ...(config.role === 'full' ? [WORKFLOW_TASK_QUEUE] : []),
       agentTaskQueue(config.hostIp),
@@ -82,6 +108,7 @@ async function main(): Promise<void> {
       watcher?.stop();
       sweep.stop();
       await readModel?.close();
+      await saidLeaving();
     }
   } finally {
     await connection.close();

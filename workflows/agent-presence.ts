@@ -67,6 +67,19 @@ export class AgentPresenceEntity {
     this.publish();
   }
 
+  /**
+   * Its LM is stopping and says so itself: for a stop while no check runs on it (its first moments, or right
+   * after a hello), which would otherwise be taken for a loss. An older LM process of this agent is ignored.
+   */
+  leaving(identity: string): void {
+    const { record } = this;
+    if (record.lm?.identity !== identity || !record.alive) return;
+    const at = nowIso();
+    record.lastSeen = at;
+    this.markStopping(at);
+    this.publish();
+  }
+
   /** Checks the agent's presence for as long as the workflow runs; continues as a new run now and then. */
   async run(): Promise<AgentRecord> {
     await wf.condition(() => this.record.lm !== null);
@@ -152,14 +165,18 @@ export class AgentPresenceEntity {
     const at = nowIso();
     record.lastSeen = at;
     record.runtimes = report.runtimes;
-    this.stopping = report.leaving;
-    if (report.leaving) {
-      // Stopped, not lost yet: the next check (taken within LM_AGENT_LOST_S, or not) tells.
-      this.setAlive(false, `its LM stopped at ${at}; it counts as lost if it is not back within ${seconds(this.lostAfterMs())} s`, at);
-    } else {
+    if (report.leaving) this.markStopping(at);
+    else {
+      this.stopping = false;
       this.setAlive(true, null, at);
     }
     this.publish();
+  }
+
+  /** Stopped, not lost yet: the next check (taken within LM_AGENT_LOST_S, or not) tells. */
+  private markStopping(at: string): void {
+    this.stopping = true;
+    this.setAlive(false, `its LM stopped at ${at}; it counts as lost if it is not back within ${seconds(this.lostAfterMs())} s`, at);
   }
 
   private lost(reason: string): void {
