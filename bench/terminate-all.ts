@@ -26,6 +26,16 @@ const SERVICE_PREFIX = 'terminate-all-';
 
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
 
+let lastProgress = 0;
+/** On a terminal, a line rewritten in place; in a log (the test command's), a line every 10 s. */
+function progress(line: string): void {
+  if (process.stderr.isTTY) process.stderr.write(`\r${line}`);
+  else if (Date.now() - lastProgress >= 10_000) {
+    lastProgress = Date.now();
+    process.stderr.write(`${line}\n`);
+  }
+}
+
 async function statusCount(stack: BenchStack, status: string): Promise<number> {
   return (await stack.lm.readModel.countByStatus()).find((c) => c.status === status)?.count ?? 0;
 }
@@ -70,7 +80,7 @@ async function makeInstances(stack: BenchStack, count: number, batch: number, im
       if (up >= made.length) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
-    process.stderr.write(`\r${made.length} of ${count} started`);
+    progress(`${made.length} of ${count} started`);
   }
   process.stderr.write('\n');
   return Date.now() - started;
@@ -126,7 +136,7 @@ async function main(): Promise<void> {
         break;
       }
       if (Date.now() - sent > TERMINATED_WITHIN_MS) break;
-      process.stderr.write(`\r${terminated} terminated after ${seconds(Date.now() - sent)} s`);
+      progress(`${terminated} terminated after ${seconds(Date.now() - sent)} s`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     const loadAfter = os.loadavg()[0];
