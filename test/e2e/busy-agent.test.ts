@@ -4,7 +4,7 @@
  * the terminate ends `terminated` with nothing left, instead of leaving the agent `unknown` and the container on the
  * engine. Here the agent runs one step at a time and a deploy whose image pull hangs holds that one slot.
  */
-import { getInstance, getTimeline, submit } from '../support/api-calls';
+import { getInstance, getTimeline, submit, untilTerminated } from '../support/api-calls';
 import { containersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startHangingRegistry, type HangingRegistry } from '../support/hanging-registry';
@@ -22,15 +22,6 @@ afterAll(async () => {
   await lm?.stop();
   await registry?.close();
 });
-
-async function terminated(uuid: string): Promise<void> {
-  await eventually(
-    `${uuid} terminated`,
-    async () => ((await getInstance(lm.api, uuid)).status === 'terminated' ? true : undefined),
-    60_000,
-    250,
-  );
-}
 
 test('a removal that waits behind a full agent is queued again, and the terminate ends with nothing left', async () => {
   const { uuid: removed } = await submit(lm.api, { name: 'busy-removed' });
@@ -54,8 +45,8 @@ test('a removal that waits behind a full agent is queued again, and the terminat
 
   // The slot frees (the hanging deploy is terminated too): both removals run.
   expect((await lm.api.delete(`/api/v2/lm/service-instances/${holder}`)).status).toBe(200);
-  await terminated(removed);
-  await terminated(holder);
+  await untilTerminated(lm.api, removed);
+  await untilTerminated(lm.api, holder);
   expect(await containersOf(removed)).toHaveLength(0);
   expect(await containersOf(holder)).toHaveLength(0);
   expect((await getTimeline(lm.api, removed)).filter((e) => e.outcome === 'failed')).toEqual([]);

@@ -9,7 +9,7 @@ import { startDockerSocketProxy, type DockerSocketProxy } from '../support/docke
 import { startLm, type LmHarness } from '../support/lm-harness';
 import { containersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
-import { getInstance, operate, submit } from '../support/api-calls';
+import { getInstance, operate, submit, untilTerminated } from '../support/api-calls';
 import { startHangingRegistry } from '../support/hanging-registry';
 import { temporalBinary } from '../support/temporal-binary';
 import { instanceIdOf, type TimelineEntry } from '../../workflows/model/instance';
@@ -30,15 +30,6 @@ afterAll(async () => {
 
 async function timelineOf(uuid: string): Promise<TimelineEntry[]> {
   return (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline as TimelineEntry[];
-}
-
-async function terminated(uuid: string): Promise<void> {
-  await eventually(
-    `${uuid} terminated`,
-    async () => ((await getInstance(lm.api, uuid)).status === 'terminated' ? true : undefined),
-    60_000,
-    250,
-  );
 }
 
 test('DELETE during a start that retries an unreachable engine: answered at once with terminating, then terminated, nothing left', async () => {
@@ -70,7 +61,7 @@ test('DELETE during a start that retries an unreachable engine: answered at once
   } finally {
     proxy.setDown(false);
   }
-  await terminated(uuid);
+  await untilTerminated(lm.api, uuid);
   expect(await containersOf(uuid)).toHaveLength(0);
   const timeline = await timelineOf(uuid);
   expect(timeline.some((e) => e.message === 'start was interrupted: the service instance is being terminated')).toBe(true);
@@ -125,7 +116,7 @@ test('a cancel from Temporal (temporal workflow cancel) terminates the instance:
     },
   );
   expect(cancel.status).toBe(0);
-  await terminated(uuid);
+  await untilTerminated(lm.api, uuid);
   expect(await containersOf(uuid)).toHaveLength(0);
   const timeline = await timelineOf(uuid);
   expect(timeline).toContainEqual(

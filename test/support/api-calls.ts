@@ -1,6 +1,7 @@
 /** Short-hands for the API calls tests make again and again. */
 import type { AxiosInstance, AxiosResponse } from 'axios';
 import { uuidOf, type ServiceInstance, type TimelineEntry } from '../../workflows/model/instance';
+import { eventually } from './eventually';
 import { BUSYBOX_IMAGE } from './test-images';
 
 export interface SubmitOptions {
@@ -44,6 +45,16 @@ export async function getInstance(api: AxiosInstance, uuid: string): Promise<Ser
   const response = await api.get(`/api/v2/lm/service-instances/${uuid}`);
   if (response.status !== 200) throw new Error(`GET ${uuid}: ${response.status} ${JSON.stringify(response.data)}`);
   return response.data.service_instance as ServiceInstance;
+}
+
+/** Resolves once the instance reads `terminated` (polled every 250 ms). */
+export async function untilTerminated(api: AxiosInstance, uuid: string, timeoutMs = 60_000): Promise<void> {
+  await eventually(
+    `${uuid} terminated`,
+    async () => ((await getInstance(api, uuid)).status === 'terminated' ? true : undefined),
+    timeoutMs,
+    250,
+  );
 }
 
 /** The instance's whole timeline, as the API answers it. */
