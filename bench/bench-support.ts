@@ -13,7 +13,7 @@ export interface BenchStack {
 }
 
 /** Worker tuning a bench run may set in its own environment, to measure one setting against another. */
-const TUNING = ['LM_WORKFLOW_THREADS', 'LM_WORKFLOW_TASK_SLOTS', 'LM_MAX_CACHED_WORKFLOWS'] as const;
+const TUNING = ['LM_WORKFLOW_THREADS', 'LM_WORKFLOW_TASK_SLOTS', 'LM_MAX_CACHED_WORKFLOWS', 'LM_AGENT_ACTIVITY_SLOTS'] as const;
 
 function tuningFromEnvironment(): Record<string, string> {
   return Object.fromEntries(TUNING.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])));
