@@ -1,10 +1,13 @@
 /**
  * A terminate that cannot reach an agent is incomplete, and is tried again (real Temporal, real Docker, the
  * agent a real worker process that is killed and started again): by the user's next DELETE, which the instance
- * refused before, and for an expired instance by the instance itself, with a growing wait.
+ * refused before, and for an expired instance by the instance itself, with a growing wait. A step nobody takes
+ * while the agent's LM may still be alive (its presence poller is listed) is queued again, so a terminate is
+ * incomplete once the agent counts as lost: LM_AGENT_LOST_S is short here (2 s) and the agent is
+ * announced lost before its steps give up.
  */
 import type { TimelineEntry } from '../../workflows/model/instance';
-import { getInstance, submit } from '../support/api-calls';
+import { getInstance, submit, untilTerminated } from '../support/api-calls';
 import { containersOf } from '../support/docker-state';
 import { eventually } from '../support/eventually';
 import { startLm, type LmHarness } from '../support/lm-harness';
@@ -16,7 +19,7 @@ let agent: LmProcess | null = null;
 const AGENT_IP = `10.78.${process.pid % 250}.${Math.floor(Math.random() * 250) + 1}`;
 
 beforeAll(async () => {
-  lm = await startLm({ LM_AGENT_TIMEOUT_S: '3', LM_EXPIRY_RETRY_S: '2' });
+  lm = await startLm({ LM_AGENT_TIMEOUT_S: '3', LM_EXPIRY_RETRY_S: '2', LM_AGENT_LOST_S: '2' });
 });
 
 afterAll(async () => {
@@ -27,7 +30,12 @@ afterAll(async () => {
 /** One agent process at a time: a second one left running would serve the queue the test takes away. */
 async function startAgent(): Promise<void> {
   await agent?.kill('SIGKILL');
-  agent = startWorkerProcess({ TEMPORAL_ADDRESS: lm.config.temporal.address, HOST_IP: AGENT_IP, STANDALONE_MODE: 'True' });
+  agent = startWorkerProcess({
+    TEMPORAL_ADDRESS: lm.config.temporal.address,
+    HOST_IP: AGENT_IP,
+    STANDALONE_MODE: 'True',
+    LM_AGENT_LOST_S: '2',
+  });
 }
 
 async function timeline(uuid: string): Promise<TimelineEntry[]> {
@@ -55,7 +63,8 @@ test('a DELETE that could not reach the agent can be sent again, and removes the
   await startAgent();
   const again = await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
   expect(again.status).toBe(200);
-  expect(again.data.service_instance.status).toBe('terminated');
+  // Terminated by this DELETE, or, if it came before the agent was announced back, by that announcement.
+  await untilTerminated(lm.api, uuid);
   expect(await containersOf(uuid)).toHaveLength(0);
 }, 120_000);
 
@@ -90,5 +99,6 @@ test('an expired instance whose terminate is incomplete tries again, waiting lon
   );
   expect(await containersOf(uuid)).toHaveLength(0);
   const expiries = (await timeline(uuid)).filter((e) => e.step === 'expire').map((e) => e.message ?? '');
-  expect(expiries.filter((m) => /terminating it again \(attempt \d+\)/.test(m)).length).toBeGreaterThanOrEqual(2);
+  // Tried again at least once by the instance itself; the last attempt may be the agent's return finishing it.
+  expect(expiries.filter((m) => /terminating it again \(attempt \d+\)/.test(m)).length).toBeGreaterThanOrEqual(1);
 }, 180_000);
