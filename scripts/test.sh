@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: unit, workflow (real Temporal), integration and
-# end-to-end (real Docker, real PostgreSQL for the read model), then the API fuzz (scripts/fuzz-api.sh) and the
-# scale check (DELETE …/all of LM_TEST_SCALE_INSTANCES live instances, default 1,000: bench/terminate-all).
+# end-to-end (real Docker, real PostgreSQL for the read model), then the API fuzz (scripts/fuzz-api.sh).
 # Arguments go to jest (e.g. a path to run one suite), and then only jest runs.
 set -euo pipefail
 source "$(dirname "$0")/lib/provision.sh"
@@ -24,10 +23,4 @@ npm run --silent format:check >/dev/null || { npx prettier --list-different . >&
 npx jest --runInBand "$@"
 if [ $# -eq 0 ]; then
   "$LM_ROOT/scripts/fuzz-api.sh" || lm_die "the API fuzz failed: the schemathesis output above names each failure and how to reproduce it (scripts/fuzz-api.sh runs it alone)"
-  # Every one terminated, none skipped, no container left, at a scale no jest suite reaches (~5 min on 2 cores).
-  scale="${LM_TEST_SCALE_INSTANCES:-1000}"
-  lm_log "scale check: DELETE …/all of $scale live instances (bench/terminate-all)"
-  npm run --silent build:dev || lm_die "build of the benchmarks failed (npm run build:dev)"
-  node "$LM_ROOT/.build/bench/terminate-all.js" "$scale" 50 ||
-    lm_die "the scale check failed: its table above says what was skipped or left (scripts/bench.sh terminate-all $scale runs it alone)"
 fi
