@@ -17,28 +17,38 @@ const { TaskQueueKind, TaskQueueType } = temporal.api.enums.v1;
  */
 export const LIVE_POLLER_MS = 75_000;
 
+/** The pollers Temporal lists for activity task queue `name` (those seen in the last minutes). */
+export async function activityQueuePollers(
+  connection: Pick<ConnectionLike, 'workflowService'>,
+  namespace: string,
+  name: string,
+): Promise<temporal.api.taskqueue.v1.IPollerInfo[]> {
+  const { pollers } = await connection.workflowService.describeTaskQueue({
+    namespace,
+    taskQueue: { name, kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+    taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+  });
+  return pollers ?? [];
+}
+
+/** How long ago `poller` last polled. */
+export function pollerAgeMs(poller: temporal.api.taskqueue.v1.IPollerInfo, now: number): number {
+  return now - Number(poller.lastAccessTime?.seconds ?? 0) * 1000;
+}
+
 export function createAgentRouteActivities(connection: Pick<ConnectionLike, 'workflowService'>, namespace: string) {
   return {
     async agentRoute(agentIp: string): Promise<AgentRoute> {
-      const { pollers } = await connection.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: agentTaskQueue(agentIp), kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-      });
-      return (pollers ?? []).length > 0 ? 'temporal' : 'http';
+      return (await activityQueuePollers(connection, namespace, agentTaskQueue(agentIp))).length > 0 ? 'temporal' : 'http';
     },
     /**
      * True while the agent's LM lives: its presence worker (its own slots, one check at a time) polls whatever its
      * runtime steps keep busy, so a queue of steps waiting for a full agent does not make the agent look away.
      */
     async agentLmPolling(agentIp: string): Promise<boolean> {
-      const { pollers } = await connection.workflowService.describeTaskQueue({
-        namespace,
-        taskQueue: { name: agentPresenceTaskQueue(agentIp), kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-        taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-      });
       const now = Date.now();
-      return (pollers ?? []).some((poller) => now - Number(poller.lastAccessTime?.seconds ?? 0) * 1000 < LIVE_POLLER_MS);
+      const pollers = await activityQueuePollers(connection, namespace, agentPresenceTaskQueue(agentIp));
+      return pollers.some((poller) => pollerAgeMs(poller, now) < LIVE_POLLER_MS);
     },
   };
 }

@@ -5,14 +5,11 @@
  */
 import os from 'node:os';
 import { Client, type ConnectionLike } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import type { LmConfig } from '../common/config';
 import { agentHelloSignal, agentLeavingSignal, agentPresenceWorkflow } from '../workflows/agent-presence.workflow';
 import { agentWorkflowId, type AgentLm } from '../workflows/model/agents';
 import { agentTaskQueue, WORKFLOW_TASK_QUEUE } from '../workflows/model/task-queues';
-import { LIVE_POLLER_MS } from '../activities/agent-route';
-
-const { TaskQueueKind, TaskQueueType } = temporal.api.enums.v1;
+import { activityQueuePollers, LIVE_POLLER_MS, pollerAgeMs } from '../activities/agent-route';
 
 /** `<pid>@<host> …`: what DescribeTaskQueue shows for each poller of this LM's queues. */
 export function workerIdentity(config: LmConfig): string {
@@ -32,17 +29,12 @@ export interface QueueHolder {
 
 /** A worker on another machine that polled this agent's queue lately, or null. */
 export async function otherMachineOnQueue(connection: ConnectionLike, config: LmConfig, now = Date.now()): Promise<QueueHolder | null> {
-  const { pollers } = await connection.workflowService.describeTaskQueue({
-    namespace: config.temporal.namespace,
-    taskQueue: { name: agentTaskQueue(config.hostIp), kind: TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
-    taskQueueType: TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
-  });
+  const pollers = await activityQueuePollers(connection, config.temporal.namespace, agentTaskQueue(config.hostIp));
   const me = os.hostname();
-  for (const poller of pollers ?? []) {
+  for (const poller of pollers) {
     const identity = poller.identity ?? '';
     const host = hostOfIdentity(identity);
-    const seconds = Number(poller.lastAccessTime?.seconds ?? 0);
-    const ageMs = now - seconds * 1000;
+    const ageMs = pollerAgeMs(poller, now);
     if (host !== null && host !== me && ageMs < LIVE_POLLER_MS)
       return { identity, host, secondsAgo: Math.max(0, Math.round(ageMs / 1000)) };
   }

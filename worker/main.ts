@@ -45,9 +45,12 @@ async function connectClient(config: LmConfig, logger: Logger): Promise<Connecti
  */
 function sayLeavingOnStop(connection: NativeConnection, config: LmConfig, identity: string, logger: Logger): () => Promise<void> {
   let leaving: Promise<void> = Promise.resolve();
-  const onStop = () => {
+  const detach = () => {
     process.off('SIGINT', onStop);
     process.off('SIGTERM', onStop);
+  };
+  const onStop = () => {
+    detach();
     leaving = connection
       .withDeadline(Date.now() + LEAVING_TIMEOUT_MS, () => announceLeaving(connection, config, identity))
       .catch((err: unknown) => logger.warn({ err: String(err) }, 'could not tell the presence workflow that this LM is stopping'));
@@ -55,8 +58,7 @@ function sayLeavingOnStop(connection: NativeConnection, config: LmConfig, identi
   process.once('SIGINT', onStop);
   process.once('SIGTERM', onStop);
   return () => {
-    process.off('SIGINT', onStop);
-    process.off('SIGTERM', onStop);
+    detach();
     return leaving;
   };
 }

@@ -272,12 +272,7 @@ const engineRestartLeft: Scenario = {
     await engine.start();
     await eventually(
       'the container started again by the LM',
-      async () =>
-        (await lm.api.get(`/api/v2/lm/service-instances/${uuid}/timeline`)).data.timeline.some((e: { message?: string }) =>
-          /exited: started again/.test(e.message ?? ''),
-        )
-          ? true
-          : undefined,
+      async () => ((await getTimeline(lm.api, uuid)).some((e) => /exited: started again/.test(e.message ?? '')) ? true : undefined),
       45_000,
     );
     await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
