@@ -15,6 +15,7 @@ import path from 'node:path';
 import Docker from 'dockerode';
 import { LABEL_INSTANCE, LABEL_SERVICE } from '../activities/runtime/labels';
 import { ensureBusyboxImage } from '../test/support/test-images';
+import { getInstance, getTimeline } from '../test/support/api-calls';
 import { instanceIdOf, uuidOf } from '../workflows/model/instance';
 import { runBench, startBenchStack, workflowTaskProblems, type BenchStack } from './bench-support';
 
@@ -101,6 +102,19 @@ async function cleanUp(stack: BenchStack, uuids: string[]): Promise<void> {
   }
 }
 
+/** What a failed run shows: the unfinished instances by status, and a few of them with their last timeline entry. */
+async function describeUnfinished(stack: BenchStack, uuids: string[]): Promise<void> {
+  const statuses = await Promise.all(uuids.map(async (uuid) => ({ uuid, status: (await getInstance(stack.lm.api, uuid)).status })));
+  const unfinished = statuses.filter((s) => s.status !== 'terminated');
+  const byStatus = new Map<string, number>();
+  for (const { status } of unfinished) byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  console.error(`not terminated, by status: ${JSON.stringify(Object.fromEntries(byStatus))}`);
+  for (const { uuid, status } of unfinished.slice(0, 5)) {
+    const last = (await getTimeline(stack.lm.api, uuid)).at(-1);
+    console.error(`  ${uuid} ${status}: last timeline entry ${JSON.stringify(last ?? null)}`);
+  }
+}
+
 async function main(): Promise<void> {
   const n = Number(process.argv[2] ?? 1000);
   const batch = Number(process.argv[3] ?? 50);
@@ -158,6 +172,7 @@ async function main(): Promise<void> {
     // What the issue asks of DELETE …/all, whatever the timings: every instance terminated, nothing left.
     if (notInSnapshot > 0 || terminated < n || left > 0) {
       console.error(`FAILED: ${notInSnapshot} not in the snapshot, ${n - terminated} not terminated, ${left} containers left`);
+      await describeUnfinished(stack, made);
       process.exitCode = 1;
     }
   } finally {
