@@ -22,9 +22,10 @@ npm run --silent lint || lm_die "lint failed: fix what eslint says above (npm ru
 lm_log "checking the format (prettier)"
 npm run --silent format:check >/dev/null || { npx prettier --list-different . >&2; lm_die "files not formatted as .prettierrc says: npm run format, then commit"; }
 if [ $# -eq 0 ]; then
-  # Every one terminated, none skipped, no container left, at a scale no jest suite reaches (~5 min on 2 cores).
+  # Every one terminated, none skipped, no container left, at a scale no jest suite reaches (~6 min on 2 cores).
   # First, while the engine holds nothing else: its 1,000 containers are the test, not what 25 minutes of suites left.
   scale="${LM_TEST_SCALE_INSTANCES:-1000}"
+  [[ "$scale" =~ ^[1-9][0-9]{0,4}$ ]] || lm_die "LM_TEST_SCALE_INSTANCES=\"$scale\": a whole number of instances from 1 to 99999 (default 1000)"
   lm_log "scale check: DELETE …/all of $scale live instances (bench/terminate-all)"
   npm run --silent build:dev || lm_die "build of the benchmarks failed (npm run build:dev)"
   node "$LM_ROOT/.build/bench/terminate-all.js" "$scale" 50 ||
