@@ -3,7 +3,7 @@
  * reaches the real container (a busybox stand-in that records the request), the app id stays exact text.
  */
 import { startLm, type LmHarness } from '../support/lm-harness';
-import { containersOf, inspectContainer } from '../support/docker-state';
+import { containersOf, holdersOfHostPort, inspectContainer } from '../support/docker-state';
 import { ensureCompssImage, BUSYBOX_IMAGE, COMPSS_IMAGE } from '../support/test-images';
 import { startJobBody, submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
@@ -35,7 +35,20 @@ async function compssInstance(): Promise<string> {
   return uuid;
 }
 
+/**
+ * 46100 is kept only when it is free (else the next free port is taken, by design): a suite before this one may
+ * still be removing its COMPSs container. Anything that holds it longer is named, as it is a leftover.
+ */
+async function port46100Free(): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (let holders = await holdersOfHostPort(46100); holders.length > 0; holders = await holdersOfHostPort(46100)) {
+    if (Date.now() > deadline) throw new Error(`host port 46100 is still held by ${holders.join('; ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 test('a COMPSs container gets the COMPSs environment and port 46100, and a job reaches it', async () => {
+  await port46100Free();
   const uuid = await compssInstance();
   const [container] = await containersOf(uuid);
   const info = await inspectContainer(container.Id);

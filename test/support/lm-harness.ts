@@ -122,9 +122,10 @@ export async function startLm(env: Record<string, string> = {}, options: Harness
     made,
     readModel,
     async stop() {
-      await removeContainersOf(made);
-      // Their workflows end too: a later suite's agent coming and going would otherwise wake them all.
+      // Their workflows end first, so none deploys again what is removed next; a later suite's agent coming and
+      // going would otherwise wake them all.
       await Promise.allSettled(made.map((uuid) => client.workflow.getHandle(instanceIdOf(uuid)).terminate('the test is over')));
+      await removeContainersOf(made);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       watcher?.stop();
       sweep?.stop();
