@@ -12,22 +12,20 @@ import { errorMessage, failure } from '../failures';
 import { abortReason } from './cancellation';
 import { runtimeFor, type RuntimeRegistry } from './runtime-registry';
 import { stepProgressReporter } from './step-progress';
-import type {
-  DeployedBeforeFailure,
-  DeployedWorkload,
-  EngineRestartRecovery,
-  InstanceHome,
-  RuntimeCall,
-  WorkloadRef,
-  WorkloadSpec,
+import {
+  NOT_LEFT,
+  type DeployedBeforeFailure,
+  type DeployedWorkload,
+  type EngineRestartRecovery,
+  type InstanceHome,
+  type RuntimeCall,
+  type WorkloadRef,
+  type WorkloadSpec,
 } from './workload';
 
 const HEARTBEAT_EVERY_MS = 2_000;
 
 type Step = 'deploy' | 'start' | 'stop' | 'remove' | 'observe';
-
-/** What a runtime that cannot tell whether its engine's restart left a workload stopped answers: not left. */
-const NOT_LEFT: EngineRestartRecovery = { outcome: 'not-left' };
 
 /** The start's failure, classified as it was, carrying what the deploy before it made. */
 function withDeployed(err: unknown, deployed: DeployedWorkload): ApplicationFailure {

@@ -66,6 +66,9 @@ export type EngineRestartRecovery =
   | { outcome: 'start-failed'; message: string }
   | { outcome: 'not-left' };
 
+/** Also what a runtime that cannot tell answers. */
+export const NOT_LEFT: EngineRestartRecovery = { outcome: 'not-left' };
+
 /** How far an image pull has got, from the engine's own progress events. */
 export interface PullProgress {
   kind: 'pull';

@@ -111,6 +111,18 @@ test('deploy creates without starting; start, stop, start and remove act on the 
   expect(await runtime.observe(ref)).toBe('error');
 });
 
+test('after an engine that stayed up: running is running, stopped by hand is not taken for left by a restart', async () => {
+  const spec = composeSpec(server.put('not-left.yml', twoServices()));
+  const project = composeProjectName(spec);
+  const ref = refOf(spec, await runtime.deploy(spec));
+  await runtime.start(ref);
+  expect(await runtime.startIfLeftByEngineRestart(ref)).toEqual({ outcome: 'running' });
+  for (const c of await containersOfProject(project)) await docker.getContainer(c.Id).stop({ t: 1 });
+  expect(await runtime.startIfLeftByEngineRestart(ref)).toEqual({ outcome: 'not-left' });
+  expect(await statesOf(project)).toEqual({ web: 'exited', worker: 'exited' });
+  await runtime.remove(ref);
+});
+
 test('a retried deploy adopts the first one: one project, the file fetched once', async () => {
   const url = server.put('idempotent.yml', twoServices());
   const spec = composeSpec(url);

@@ -12,10 +12,10 @@ export interface LmOnPrivateEngine {
   lm: LmHarness;
 }
 
-/** `prefix`: a few letters that, with the process id, name the engine's bridge and directories. */
-export async function startLmOnPrivateEngine(prefix: string): Promise<LmOnPrivateEngine> {
+/** `prefix`: a few letters that, with the process id, name the engine's bridge and directories; `env`: more LM settings. */
+export async function startLmOnPrivateEngine(prefix: string, env: Record<string, string> = {}): Promise<LmOnPrivateEngine> {
   const engine = await startPrivateEngine({ name: `${prefix}${process.pid % 100_000}`, images: [BUSYBOX_IMAGE] });
-  const lm = await startLm({ DOCKER_SOCKET: engine.socket, LM_DOCKER_TIMEOUT_MS: '5000', LM_WATCH_DOCKER_EVENTS: 'true' });
+  const lm = await startLm({ DOCKER_SOCKET: engine.socket, LM_DOCKER_TIMEOUT_MS: '5000', LM_WATCH_DOCKER_EVENTS: 'true', ...env });
   return { engine, lm };
 }
 

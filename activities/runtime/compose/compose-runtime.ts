@@ -5,13 +5,16 @@
  * deploy = fetch + check + `up --no-start` (containers, networks and volumes exist; nothing runs);
  * start = the files checked against their seal (compose-file-seal.ts), `up -d`, then a check that no container
  * died; stop = `stop`; remove = `down -v` (plus a sweep of whatever still carries the project label) and the
- * directory. Every step is safe to repeat.
+ * directory; a project its engine's restart left exited is started again as start does it. Every step is safe to
+ * repeat.
  */
 import type Docker from 'dockerode';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
 import { failure } from '../../failures';
+import { classifyDockerError } from '../docker/docker-errors';
+import { engineStartedAt, leftExitedByEngineRestart, startAgainAfterEngineRestart } from '../docker/engine-restart';
 import { DEFAULT_PULL_LIMITS, ensureImage, type PullLimits } from '../docker/images';
 import { homeContainers } from '../docker/labelled-containers';
 import {
@@ -25,14 +28,16 @@ import {
   type OwnedLookup,
 } from '../labels';
 import { DETACHED_CALL, throwIfAborted } from '../cancellation';
-import type {
-  DeployedWorkload,
-  InstanceHome,
-  LabelledWorkload,
-  RuntimeCall,
-  WorkloadRef,
-  WorkloadRuntime,
-  WorkloadSpec,
+import {
+  NOT_LEFT,
+  type DeployedWorkload,
+  type EngineRestartRecovery,
+  type InstanceHome,
+  type LabelledWorkload,
+  type RuntimeCall,
+  type WorkloadRef,
+  type WorkloadRuntime,
+  type WorkloadSpec,
 } from '../workload';
 import type { ComposeModel } from './check-compose-structure';
 import { ComposeCli } from './compose-cli';
@@ -149,6 +154,22 @@ export class ComposeRuntime implements WorkloadRuntime {
     return containers === null ? 'error' : (projectStatus(containers) ?? 'error');
   }
 
+  /**
+   * A started project found with nothing running: when its engine's restart left any of its containers exited, the
+   * project is started again as a start would (`up -d`, its files checked against their seal); when all of them
+   * ended while the engine stayed up, the instance reports it. Idempotent: a retry finds it running.
+   */
+  async startIfLeftByEngineRestart(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<EngineRestartRecovery> {
+    const containers = await this.locate(ref);
+    if (containers === null) return NOT_LEFT;
+    if (projectStatus(containers) === 'started') return { outcome: 'running' };
+    const engineStart = await engineStartedAt(this.options.docker, this.options.socket);
+    if (engineStart === null) return NOT_LEFT;
+    const inspected = await Promise.all(containers.filter((c) => c.State !== 'running').map((c) => this.inspect(c, ref.agentUrl)));
+    if (!inspected.some((info) => leftExitedByEngineRestart(info, engineStart))) return NOT_LEFT;
+    return startAgainAfterEngineRestart(engineStart, call, () => this.start(ref, call));
+  }
+
   identify(ref: WorkloadRef): Promise<WorkloadRef | null> {
     return identifyOwned(ref, this.lookup);
   }
@@ -220,6 +241,14 @@ export class ComposeRuntime implements WorkloadRuntime {
         signal: call.signal,
         onProgress: call.progress?.bind(call),
       });
+    }
+  }
+
+  private async inspect(container: Docker.ContainerInfo, agent: string): Promise<Docker.ContainerInspectInfo> {
+    try {
+      return await this.options.docker.getContainer(container.Id).inspect();
+    } catch (err) {
+      throw classifyDockerError(err, `inspect container ${container.Names[0] ?? container.Id} on agent ${agent}`, this.options.socket);
     }
   }
 

@@ -2,29 +2,29 @@
  * `docker` and `compss` workloads: one container per agent (DESIGN §5).
  * COMPSs containers get the original's environment and keep their REST port (46100) on the host.
  */
-import { ApplicationFailure } from '@temporalio/common';
 import type Docker from 'dockerode';
 import { FailureType } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
-import { errorMessage, failure } from '../../failures';
+import { failure } from '../../failures';
 import { belongsTo, findOwned, identifyOwned, workloadLabels, type OwnedLookup } from '../labels';
 import { DETACHED_CALL, throwIfAborted } from '../cancellation';
-import type {
-  DeployedWorkload,
-  EngineRestartRecovery,
-  InstanceHome,
-  LabelledWorkload,
-  RuntimeCall,
-  WorkloadRef,
-  WorkloadRuntime,
-  WorkloadSpec,
+import {
+  NOT_LEFT,
+  type DeployedWorkload,
+  type EngineRestartRecovery,
+  type InstanceHome,
+  type LabelledWorkload,
+  type RuntimeCall,
+  type WorkloadRef,
+  type WorkloadRuntime,
+  type WorkloadSpec,
 } from '../workload';
 import { labelledContainers } from './labelled-containers';
 import { reserveHostPorts } from './allocate-host-ports';
 import { killSignalsSince } from './container-events';
 import { classifyDockerError, classifyEarlyExit, dockerStatus, needsNewContainer } from './docker-errors';
 import { inspectedStatus } from './container-status';
-import { engineStartedAt, leftExitedByEngineRestart } from './engine-restart';
+import { engineStartedAt, leftExitedByEngineRestart, startAgainAfterEngineRestart } from './engine-restart';
 import { HOST_PORTS_LABEL, parsePortsLabel } from './host-ports';
 import { handOverToDocker, releaseReservation } from './host-port-reservations';
 import { watchExits, type ExitWatch } from './exit-watch';
@@ -202,19 +202,11 @@ export class ContainerRuntime implements WorkloadRuntime {
    */
   async startIfLeftByEngineRestart(ref: WorkloadRef, call: RuntimeCall = DETACHED_CALL): Promise<EngineRestartRecovery> {
     const found = await this.locate(ref);
-    if (found === null) return { outcome: 'not-left' };
+    if (found === null) return NOT_LEFT;
     if (found.State.Running) return { outcome: 'running' };
     const engineStart = await engineStartedAt(this.options.docker, this.options.socket);
-    if (!leftExitedByEngineRestart(found, engineStart)) return { outcome: 'not-left' };
-    const engineStartedAtIso = new Date(engineStart ?? 0).toISOString();
-    try {
-      const moved = await this.start(ref, call);
-      return { outcome: 'started-again', engineStartedAt: engineStartedAtIso, moved: moved ?? null };
-    } catch (err) {
-      // The engine away again, or the call cancelled: the next observation asks again.
-      if (call.signal.aborted || !(err instanceof ApplicationFailure) || err.type === FailureType.RuntimeUnavailable) throw err;
-      return { outcome: 'start-failed', message: `the engine restarted and left it exited; starting it failed: ${errorMessage(err)}` };
-    }
+    if (engineStart === null || !leftExitedByEngineRestart(found, engineStart)) return NOT_LEFT;
+    return startAgainAfterEngineRestart(engineStart, call, () => this.start(ref, call));
   }
 
   identify(ref: WorkloadRef): Promise<WorkloadRef | null> {

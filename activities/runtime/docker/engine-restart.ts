@@ -5,7 +5,11 @@
  * container from one stopped while the engine stayed up by when the engine last started: a container exited now
  * whose last start came before it was started by an earlier engine, which ended it going down or coming back.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import type Docker from 'dockerode';
+import { FailureType } from '../../../workflows/model/failures';
+import { errorMessage } from '../../failures';
+import type { DeployedWorkload, EngineRestartRecovery, RuntimeCall } from '../workload';
 import { classifyDockerError, dockerStatus } from './docker-errors';
 
 /**
@@ -37,4 +41,23 @@ export function leftExitedByEngineRestart(info: Docker.ContainerInspectInfo, eng
   if (engineStartMs === null || info.State.Status !== 'exited' || info.State.Running || info.State.Restarting) return false;
   const started = startedAtMs(info);
   return started !== null && started < engineStartMs;
+}
+
+/**
+ * Starts again a workload the engine's restart left exited. A start the engine refuses is reported as
+ * `start-failed` (the instance says why); the engine away again, or the call cancelled, is thrown, and the next
+ * observation asks again.
+ */
+export async function startAgainAfterEngineRestart(
+  engineStartMs: number,
+  call: RuntimeCall,
+  start: () => Promise<DeployedWorkload | void>,
+): Promise<EngineRestartRecovery> {
+  try {
+    const moved = await start();
+    return { outcome: 'started-again', engineStartedAt: new Date(engineStartMs).toISOString(), moved: moved ?? null };
+  } catch (err) {
+    if (call.signal.aborted || !(err instanceof ApplicationFailure) || err.type === FailureType.RuntimeUnavailable) throw err;
+    return { outcome: 'start-failed', message: `the engine restarted and left it exited; starting it failed: ${errorMessage(err)}` };
+  }
 }
