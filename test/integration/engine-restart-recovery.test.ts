@@ -58,6 +58,15 @@ async function explain(uuids: string[]): Promise<void> {
   console.log('dockerd log:', engine.logTail(4000));
 }
 
+/** A moment after the LM started a witness again, the user's stop still holds: on the engine, the instance and its timeline. */
+async function userStopHolds(uuid: string, stillStopped: () => Promise<void>): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  await stillStopped();
+  const instance = await getInstance(lm.api, uuid);
+  expect({ status: instance.status, agent: instance.agents[0].status }).toEqual({ status: 'stopped', agent: 'stopped' });
+  expect((await timelineOf(uuid)).filter((e) => e.step === 'observe')).toEqual([]);
+}
+
 /** dockerd killed and started again: what ran before is stopped by its restore. */
 async function killAndRestartEngine(): Promise<void> {
   await engine.kill();
@@ -118,12 +127,7 @@ test('dockerd killed and started again: the container of an instance the user st
     await killAndRestartEngine();
     // The LM has looked at this engine's containers since its restart: it started the witness again.
     await startedAgainByLm(witness, witnessId);
-    // And a moment later still, the user's stop holds.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect((await inspect(stoppedId)).State).toMatchObject({ Status: 'exited', Running: false });
-    const instance = await getInstance(lm.api, stopped);
-    expect({ status: instance.status, agent: instance.agents[0].status }).toEqual({ status: 'stopped', agent: 'stopped' });
-    expect((await timelineOf(stopped)).filter((e) => e.step === 'observe')).toEqual([]);
+    await userStopHolds(stopped, async () => expect((await inspect(stoppedId)).State).toMatchObject({ Status: 'exited', Running: false }));
   } catch (err) {
     await explain([stopped, witness]);
     throw err;
@@ -203,12 +207,7 @@ test('dockerd killed and started again: the compose project of an instance the u
       45_000,
       250,
     );
-    // And a moment later still, the user's stop holds.
-    await new Promise((resolve) => setTimeout(resolve, 3_000));
-    expect(allRunning(await projectOf(stopped))).toEqual({ web: false, sidecar: false });
-    const instance = await getInstance(lm.api, stopped);
-    expect({ status: instance.status, agent: instance.agents[0].status }).toEqual({ status: 'stopped', agent: 'stopped' });
-    expect((await timelineOf(stopped)).filter((e) => e.step === 'observe')).toEqual([]);
+    await userStopHolds(stopped, async () => expect(allRunning(await projectOf(stopped))).toEqual({ web: false, sidecar: false }));
   } catch (err) {
     await explain([stopped, witness]);
     throw err;
