@@ -40,11 +40,15 @@ async function compssInstance(): Promise<string> {
  * still be removing its COMPSs container. Anything that holds it longer is named, as it is a leftover.
  */
 async function port46100Free(): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (let holders = await holdersOfHostPort(46100); holders.length > 0; holders = await holdersOfHostPort(46100)) {
-    if (Date.now() > deadline) throw new Error(`host port 46100 is still held by ${holders.join('; ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await eventually(
+    'host port 46100 to be free',
+    async () => {
+      const holders = await holdersOfHostPort(46100);
+      if (holders.length > 0) throw new Error(`host port 46100 is still held by ${holders.join('; ')}`);
+      return true;
+    },
+    30_000,
+  );
 }
 
 test('a COMPSs container gets the COMPSs environment and port 46100, and a job reaches it', async () => {

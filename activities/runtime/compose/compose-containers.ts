@@ -48,12 +48,7 @@ export async function publishedHostPorts(docker: Docker, containers: Docker.Cont
     (a.Labels[COMPOSE_SERVICE_LABEL] ?? '').localeCompare(b.Labels[COMPOSE_SERVICE_LABEL] ?? ''),
   );
   for (const container of ordered) {
-    let info: Docker.ContainerInspectInfo;
-    try {
-      info = await docker.getContainer(container.Id).inspect();
-    } catch (err) {
-      throw classifyDockerError(err, `inspect container ${container.Names[0] ?? container.Id}`, socket);
-    }
+    const info = await inspectProjectContainer(docker, container, socket);
     const bindings = (info.HostConfig.PortBindings ?? {}) as Record<string, Array<{ HostPort?: string }> | null>;
     for (const binding of Object.values(bindings)) {
       for (const { HostPort } of binding ?? []) {
@@ -63,4 +58,17 @@ export async function publishedHostPorts(docker: Docker, containers: Docker.Cont
     }
   }
   return [...ports];
+}
+
+/** The full record of one of the project's containers (a listing lacks start times and port bindings). */
+export async function inspectProjectContainer(
+  docker: Docker,
+  container: Docker.ContainerInfo,
+  socket: string,
+): Promise<Docker.ContainerInspectInfo> {
+  try {
+    return await docker.getContainer(container.Id).inspect();
+  } catch (err) {
+    throw classifyDockerError(err, `inspect container ${container.Names[0] ?? container.Id}`, socket);
+  }
 }

@@ -13,7 +13,6 @@ import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, NON_RETRYABLE_FAILURES } from '../../../workflows/model/failures';
 import type { AgentStatus } from '../../../workflows/model/status';
 import { failure } from '../../failures';
-import { classifyDockerError } from '../docker/docker-errors';
 import { engineStartedAt, leftExitedByEngineRestart, startAgainAfterEngineRestart } from '../docker/engine-restart';
 import { DEFAULT_PULL_LIMITS, ensureImage, type PullLimits } from '../docker/images';
 import { homeContainers } from '../docker/labelled-containers';
@@ -45,6 +44,7 @@ import {
   COMPOSE_PROJECT_LABEL,
   COMPOSE_SERVICE_LABEL,
   failedContainers,
+  inspectProjectContainer,
   projectContainers,
   projectStatus,
   publishedHostPorts,
@@ -165,7 +165,9 @@ export class ComposeRuntime implements WorkloadRuntime {
     if (projectStatus(containers) === 'started') return { outcome: 'running' };
     const engineStart = await engineStartedAt(this.options.docker, this.options.socket);
     if (engineStart === null) return NOT_LEFT;
-    const inspected = await Promise.all(containers.filter((c) => c.State !== 'running').map((c) => this.inspect(c, ref.agentUrl)));
+    const inspected = await Promise.all(
+      containers.filter((c) => c.State !== 'running').map((c) => inspectProjectContainer(this.options.docker, c, this.options.socket)),
+    );
     if (!inspected.some((info) => leftExitedByEngineRestart(info, engineStart))) return NOT_LEFT;
     return startAgainAfterEngineRestart(engineStart, call, () => this.start(ref, call));
   }
@@ -241,14 +243,6 @@ export class ComposeRuntime implements WorkloadRuntime {
         signal: call.signal,
         onProgress: call.progress?.bind(call),
       });
-    }
-  }
-
-  private async inspect(container: Docker.ContainerInfo, agent: string): Promise<Docker.ContainerInspectInfo> {
-    try {
-      return await this.options.docker.getContainer(container.Id).inspect();
-    } catch (err) {
-      throw classifyDockerError(err, `inspect container ${container.Names[0] ?? container.Id} on agent ${agent}`, this.options.socket);
     }
   }
 
