@@ -77,9 +77,9 @@ export function runBench(main: () => Promise<void>): void {
   );
 }
 
-type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+export type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-async function historiesOf(stack: BenchStack, uuids: string[]): Promise<HistoryEvent[][]> {
+export async function historiesOf(stack: BenchStack, uuids: string[]): Promise<HistoryEvent[][]> {
   const histories: HistoryEvent[][] = [];
   for (const uuid of uuids)
     histories.push((await stack.lm.client.workflow.getHandle(`service-instance/${uuid}`).fetchHistory()).events ?? []);
@@ -109,7 +109,8 @@ export interface PhaseBreakdown {
   workflowTaskCount: number;
 }
 
-const ms = (event: HistoryEvent | undefined): number => (event?.eventTime ? tsToMs(event.eventTime) : NaN);
+/** An event's time in ms since the epoch; NaN for none. */
+export const eventMs = (event: HistoryEvent | undefined): number => (event?.eventTime ? tsToMs(event.eventTime) : NaN);
 
 /** How long the submissions took to become workflows, and how long the bench saw the last one after it was done (ms). */
 export interface SubmitSpread {
@@ -124,9 +125,9 @@ export async function submitSpread(stack: BenchStack, uuids: string[], sentAt: n
   const firsts: number[] = [];
   let lastDeployed = 0;
   for (const events of await historiesOf(stack, uuids)) {
-    firsts.push(ms(events[0]) - sentAt);
+    firsts.push(eventMs(events[0]) - sentAt);
     const done = events.find((event) => event.activityTaskCompletedEventAttributes);
-    if (done) lastDeployed = Math.max(lastDeployed, ms(done));
+    if (done) lastDeployed = Math.max(lastDeployed, eventMs(done));
   }
   return {
     submitToWorkflowMedian: median(firsts),
@@ -149,19 +150,19 @@ export async function phaseBreakdown(stack: BenchStack, uuids: string[]): Promis
     };
     for (const event of events) {
       const started = event.activityTaskStartedEventAttributes;
-      if (started) sum.activityScheduleToStart += ms(event) - ms(byId.get(Number(started.scheduledEventId)));
+      if (started) sum.activityScheduleToStart += eventMs(event) - eventMs(byId.get(Number(started.scheduledEventId)));
       const ended = event.activityTaskCompletedEventAttributes ?? event.activityTaskFailedEventAttributes;
       if (ended) {
-        sum.activityRun += ms(event) - ms(byId.get(Number(ended.startedEventId)));
+        sum.activityRun += eventMs(event) - eventMs(byId.get(Number(ended.startedEventId)));
         sum.activities += 1;
       }
       const completed = event.workflowTaskCompletedEventAttributes;
       if (completed) {
-        sum.workflowTasks += ms(event) - ms(byId.get(Number(completed.scheduledEventId)));
+        sum.workflowTasks += eventMs(event) - eventMs(byId.get(Number(completed.scheduledEventId)));
         sum.workflowTaskCount += 1;
       }
     }
-    sum.total = ms(events[events.length - 1]) - ms(events[0]);
+    sum.total = eventMs(events[events.length - 1]) - eventMs(events[0]);
     per.push(sum);
   }
   const key = (k: keyof PhaseBreakdown): number => median(per.map((p) => p[k]));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs a benchmark of bench/ (default: deploy) on a real Docker engine and a Temporal dev server it starts.
-#   scripts/bench.sh deploy [Ns=1,20,100] [rounds] · memory [levels=0,1000,5000] [interval s] · api-latency [N] [D] [C] [stores] · observe [N] [I] [W] · multi-agent [N] [rounds]· terminate-all [N=1000] [batch]
+#   scripts/bench.sh deploy [Ns=1,20,100] [rounds] · memory [levels=0,1000,5000] [interval s] · api-latency [N] [D] [C] [stores] · observe [N] [I] [W] · multi-agent [N] [rounds]· terminate-all [N=1000] [batch] [direct|none]
 set -euo pipefail
 source "$(dirname "$0")/lib/provision.sh"
 trap lm_cleanup EXIT
