@@ -2,7 +2,11 @@
 import fs from 'node:fs';
 import type { temporal } from '@temporalio/proto';
 import { tsToMs } from '@temporalio/common/lib/time';
+import { createDockerClient } from '../activities/runtime/docker/docker-client';
+import { homeFilters } from '../activities/runtime/docker/labelled-containers';
+import type { InstanceHome } from '../activities/runtime/workload';
 import { loadConfig } from '../common/config';
+import { instanceHome } from '../worker/instance-home';
 import { startDevServer, type DevServer } from '../test/support/dev-server';
 import { startLm, type HarnessOptions, type LmHarness } from '../test/support/lm-harness';
 
@@ -22,6 +26,7 @@ function tuningFromEnvironment(): Record<string, string> {
 /** SQLite in WAL mode, as scripts/start.sh runs it. */
 export async function startBenchStack(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<BenchStack> {
   const server = await startDevServer({ extraArgs: ['--sqlite-pragma', 'journal_mode=WAL'] });
+  const interrupt = cleanUpOnSignal(server);
   process.env.LM_TEST_TEMPORAL_ADDRESS = server.address;
   // The LM's own defaults for observation, not the test harness's (which turns it off).
   const defaults = loadConfig({});
@@ -36,14 +41,78 @@ export async function startBenchStack(env: Record<string, string> = {}, options:
     },
     options,
   );
+  interrupt.containers = { home: await instanceHome(lm.client.connection, lm.config.temporal.namespace), socket: lm.config.docker.socket };
   return {
     server,
     lm,
     async stop() {
+      interrupt.off();
       await lm.stop();
       await server.stop();
     },
   };
+}
+
+/** The exit status of a process ended by `signal`, as a shell reports it. */
+const EXIT_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+
+/** Removes this run's containers (labelled with its cluster and namespace); returns how many there were. */
+async function removeRunContainers(home: InstanceHome, socket: string): Promise<number> {
+  const docker = createDockerClient(socket, 30_000);
+  const ours = await docker.listContainers({ all: true, filters: { label: homeFilters(home) } });
+  for (let i = 0; i < ours.length; i += 20)
+    await Promise.allSettled(ours.slice(i, i + 20).map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
+  return ours.length;
+}
+
+interface SignalCleanUp {
+  /** Whose containers to remove, once the LM is up and knows its cluster. */
+  containers: { home: InstanceHome; socket: string } | null;
+  /** Takes the handlers away: the bench stops by itself. */
+  off(): void;
+}
+
+/**
+ * A bench stopped by Ctrl-C or a timeout's SIGTERM ends its dev server first (no workflow schedules anything more),
+ * removes the containers its instances made, twice (a create already sent may land after the first listing), and
+ * exits as the signal asks (a second signal exits at once): a thousand idle containers and a Temporal process are
+ * not left behind.
+ */
+function cleanUpOnSignal(server: DevServer): SignalCleanUp {
+  let handling = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    // A second one: the user will not wait for the clean-up.
+    if (handling) process.exit(EXIT_STATUS[signal] ?? 1);
+    handling = true;
+    process.stderr.write(`\n${signal}: ending this run's Temporal dev server and removing its containers\n`);
+    server.process.kill('SIGKILL');
+    const { containers } = cleanUp;
+    void (async () => {
+      if (containers !== null) {
+        let removed = 0;
+        try {
+          removed += await removeRunContainers(containers.home, containers.socket);
+          await new Promise((resolve) => setTimeout(resolve, 2_000));
+          removed += await removeRunContainers(containers.home, containers.socket);
+        } catch (err) {
+          const label = homeFilters(containers.home).join(', ');
+          process.stderr.write(`could not remove this run's containers (labels ${label}): ${String(err)}\n`);
+        }
+        process.stderr.write(`removed ${removed} containers\n`);
+      }
+      process.exit(EXIT_STATUS[signal] ?? 1);
+    })();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const cleanUp: SignalCleanUp = {
+    containers: null,
+    off() {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+  return cleanUp;
 }
 
 export function percentile(values: number[], p: number): number {
