@@ -1,10 +1,12 @@
 /** What the benchmarks share: a Temporal dev server and an LM API for one run, and small statistics. */
 import fs from 'node:fs';
 import type { temporal } from '@temporalio/proto';
+import type Docker from 'dockerode';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { createDockerClient } from '../activities/runtime/docker/docker-client';
 import { homeFilters } from '../activities/runtime/docker/labelled-containers';
 import type { InstanceHome } from '../activities/runtime/workload';
+import { forEachBounded } from '../api/client-limits';
 import { loadConfig } from '../common/config';
 import { instanceHome } from '../worker/instance-home';
 import { startDevServer, type DevServer } from '../test/support/dev-server';
@@ -56,12 +58,16 @@ export async function startBenchStack(env: Record<string, string> = {}, options:
 /** The exit status of a process ended by `signal`, as a shell reports it. */
 const EXIT_STATUS: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 
+/** Force-removes `containers`, 20 at once; one already gone (or failing) does not stop the others. */
+export async function removeContainers(docker: Docker, containers: Docker.ContainerInfo[]): Promise<void> {
+  await forEachBounded(containers, 20, (c) => docker.getContainer(c.Id).remove({ force: true, v: true }));
+}
+
 /** Removes this run's containers (labelled with its cluster and namespace); returns how many there were. */
 async function removeRunContainers(home: InstanceHome, socket: string): Promise<number> {
   const docker = createDockerClient(socket, 30_000);
   const ours = await docker.listContainers({ all: true, filters: { label: homeFilters(home) } });
-  for (let i = 0; i < ours.length; i += 20)
-    await Promise.allSettled(ours.slice(i, i + 20).map((c) => docker.getContainer(c.Id).remove({ force: true, v: true })));
+  await removeContainers(docker, ours);
   return ours.length;
 }
 

@@ -21,6 +21,7 @@ import { LABEL_INSTANCE, LABEL_SERVICE } from '../activities/runtime/labels';
 import { ensureBusyboxImage } from '../test/support/test-images';
 import { getInstance, getTimeline } from '../test/support/api-calls';
 import { instanceIdOf, uuidOf } from '../workflows/model/instance';
+import { forEachBounded } from '../api/client-limits';
 import { loadConfig } from '../common/config';
 import { terminateUpdate } from '../workflows/messages';
 import {
@@ -28,6 +29,7 @@ import {
   historiesOf,
   median,
   percentile,
+  removeContainers,
   runBench,
   startBenchStack,
   workflowTaskProblems,
@@ -70,9 +72,7 @@ async function removeLeftovers(): Promise<number> {
   const labelled = await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE, LABEL_SERVICE] } });
   const direct = await docker.listContainers({ all: true, filters: { label: [DIRECT_LABEL] } });
   const left = [...labelled.filter((c) => c.Labels[LABEL_SERVICE]?.startsWith(SERVICE_PREFIX)), ...direct];
-  for (let i = 0; i < left.length; i += 20) {
-    await Promise.allSettled(left.slice(i, i + 20).map((c) => docker.getContainer(c.Id).remove({ force: true })));
-  }
+  await removeContainers(docker, left);
   return left.length;
 }
 
@@ -106,14 +106,10 @@ async function makeInstances(stack: BenchStack, count: number, batch: number, im
   return Date.now() - started;
 }
 
-/** Runs `work` over `items`, at most `concurrency` at once. */
+/** Runs `work` over `items`, at most `concurrency` at once; the first failure fails the baseline. */
 async function eachBounded<T>(items: T[], concurrency: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await work(items[next++]);
-    }),
-  );
+  const failed = (await forEachBounded(items, concurrency, work)).find((outcome) => outcome.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 /**
@@ -160,12 +156,13 @@ interface TerminatePhases {
   requeued: number;
 }
 
+const isTerminateAccepted = (e: HistoryEvent): boolean =>
+  e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === terminateUpdate.name;
+
 async function terminatePhases(stack: BenchStack, uuids: string[], sentAt: number): Promise<TerminatePhases> {
   const phases: TerminatePhases = { dispatch: [], toSchedule: [], queued: [], running: [], toClose: [], requeued: 0 };
   for (const events of await historiesOf(stack, uuids)) {
-    const isTerminate = (e: HistoryEvent): boolean =>
-      e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === terminateUpdate.name;
-    const acceptedAt = events.length - 1 - [...events].reverse().findIndex(isTerminate);
+    const acceptedAt = events.length - 1 - [...events].reverse().findIndex(isTerminateAccepted);
     if (acceptedAt >= events.length) continue;
     const after = events.slice(acceptedAt);
     const byId = new Map(after.map((event) => [Number(event.eventId), event]));
@@ -220,9 +217,7 @@ async function cleanUp(stack: BenchStack, uuids: string[]): Promise<void> {
   const left = (await docker.listContainers({ all: true, filters: { label: [LABEL_INSTANCE] } })).filter((c) =>
     ours.has(c.Labels[LABEL_INSTANCE]),
   );
-  for (let i = 0; i < left.length; i += 20) {
-    await Promise.allSettled(left.slice(i, i + 20).map((c) => docker.getContainer(c.Id).remove({ force: true })));
-  }
+  await removeContainers(docker, left);
 }
 
 /** What a failed run shows: the unfinished instances by status, and a few of them with their last timeline entry. */
