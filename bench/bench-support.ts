@@ -178,6 +178,8 @@ export interface PhaseBreakdown {
   activityRun: number;
   /** Workflow tasks from scheduled to completed (queue wait and the workflow's own code). */
   workflowTasks: number;
+  /** Of `workflowTasks`, the part the tasks waited for a worker to pick them up (scheduled → started). */
+  workflowTaskQueue: number;
   /** From the workflow's start to its last event so far. */
   total: number;
   activities: number;
@@ -194,20 +196,31 @@ export interface SubmitSpread {
   submitToWorkflowMax: number;
   /** From the first completed activity of the last instance to finish its deploy, to `seenAt`. */
   lastDeployedToSeen: number;
+  /** From the bench's first POST to the last instance's first activity being scheduled, then started. */
+  lastActivityScheduled: number;
+  lastActivityStarted: number;
 }
 
 export async function submitSpread(stack: BenchStack, uuids: string[], sentAt: number, seenAt: number): Promise<SubmitSpread> {
   const firsts: number[] = [];
   let lastDeployed = 0;
+  let lastScheduled = 0;
+  let lastStarted = 0;
   for (const events of await historiesOf(stack, uuids)) {
     firsts.push(eventMs(events[0]) - sentAt);
     const done = events.find((event) => event.activityTaskCompletedEventAttributes);
     if (done) lastDeployed = Math.max(lastDeployed, eventMs(done));
+    const scheduled = events.find((event) => event.activityTaskScheduledEventAttributes);
+    if (scheduled) lastScheduled = Math.max(lastScheduled, eventMs(scheduled));
+    const started = events.find((event) => event.activityTaskStartedEventAttributes);
+    if (started) lastStarted = Math.max(lastStarted, eventMs(started));
   }
   return {
     submitToWorkflowMedian: median(firsts),
     submitToWorkflowMax: Math.max(...firsts),
     lastDeployedToSeen: seenAt - lastDeployed,
+    lastActivityScheduled: lastScheduled - sentAt,
+    lastActivityStarted: lastStarted - sentAt,
   };
 }
 
@@ -219,6 +232,7 @@ export async function phaseBreakdown(stack: BenchStack, uuids: string[]): Promis
       activityScheduleToStart: 0,
       activityRun: 0,
       workflowTasks: 0,
+      workflowTaskQueue: 0,
       total: 0,
       activities: 0,
       workflowTaskCount: 0,
@@ -231,6 +245,8 @@ export async function phaseBreakdown(stack: BenchStack, uuids: string[]): Promis
         sum.activityRun += eventMs(event) - eventMs(byId.get(Number(ended.startedEventId)));
         sum.activities += 1;
       }
+      const picked = event.workflowTaskStartedEventAttributes;
+      if (picked) sum.workflowTaskQueue += eventMs(event) - eventMs(byId.get(Number(picked.scheduledEventId)));
       const completed = event.workflowTaskCompletedEventAttributes;
       if (completed) {
         sum.workflowTasks += eventMs(event) - eventMs(byId.get(Number(completed.scheduledEventId)));
@@ -245,6 +261,7 @@ export async function phaseBreakdown(stack: BenchStack, uuids: string[]): Promis
     activityScheduleToStart: key('activityScheduleToStart'),
     activityRun: key('activityRun'),
     workflowTasks: key('workflowTasks'),
+    workflowTaskQueue: key('workflowTaskQueue'),
     total: key('total'),
     activities: key('activities'),
     workflowTaskCount: key('workflowTaskCount'),

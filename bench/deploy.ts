@@ -145,9 +145,9 @@ async function main(): Promise<void> {
     `bench/deploy  LM_MIN_RUN_MS=${minRunMs}  A-B-B-A × ${rounds}  (medians; ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)})`,
   );
   console.log(
-    '| N | Docker API direct | LM submit → all started | ratio | LM − direct per instance at N=1 | activity queue / run / workflow tasks per instance | submit → workflow median / max | last deployed → seen | WFT timed out or failed |',
+    '| N | Docker API direct | LM submit → all started | ratio | LM − direct per instance at N=1 | activity queue / run / workflow tasks (of it queued) per instance | submit → workflow median / max | submit → last deploy scheduled / started | last deployed → seen | WFT timed out or failed |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   for (const r of results) {
     const d = median(r.direct);
     const l = median(r.lm);
@@ -155,7 +155,7 @@ async function main(): Promise<void> {
     const p = r.phases;
     const s = r.spread;
     console.log(
-      `| ${r.n} | ${seconds(d)} s | ${seconds(l)} s | ${(l / d).toFixed(2)}× | ${over} | ${p.activityScheduleToStart.toFixed(0)} / ${p.activityRun.toFixed(0)} / ${p.workflowTasks.toFixed(0)} ms (${p.activities} activities, ${p.workflowTaskCount} tasks) | ${s.submitToWorkflowMedian.toFixed(0)} / ${s.submitToWorkflowMax.toFixed(0)} ms | ${s.lastDeployedToSeen.toFixed(0)} ms | ${r.taskProblems} |`,
+      `| ${r.n} | ${seconds(d)} s | ${seconds(l)} s | ${(l / d).toFixed(2)}× | ${over} | ${p.activityScheduleToStart.toFixed(0)} / ${p.activityRun.toFixed(0)} / ${p.workflowTasks.toFixed(0)} (${p.workflowTaskQueue.toFixed(0)}) ms (${p.activities} activities, ${p.workflowTaskCount} tasks) | ${s.submitToWorkflowMedian.toFixed(0)} / ${s.submitToWorkflowMax.toFixed(0)} ms | ${s.lastActivityScheduled.toFixed(0)} / ${s.lastActivityStarted.toFixed(0)} ms | ${s.lastDeployedToSeen.toFixed(0)} ms | ${r.taskProblems} |`,
     );
   }
   console.log(

@@ -5,6 +5,9 @@
  * of its own, and done before the change is acknowledged (an operation's acceptance, a settled instance).
  * Requests made while one is in flight collapse into one, of the latest state. A projection the database did not
  * take is sent again on a timer (10 s, doubling up to 10 min) and by the next change; a rebuild catches up the rest.
+ * A fresh submission's first task projects nothing: the API wrote the submitted instance (`deploying`) already, and
+ * a local activity there would hold the deploy's scheduling until the database took it. Its timeline entries go
+ * with the next change (the deploy's end or progress, an operation), or at once when something waits for them.
  */
 import * as wf from '@temporalio/workflow';
 import type { ReadModelActivities } from '../activities/read-model-activities';
@@ -20,6 +23,8 @@ export const READ_MODEL_PATCH = 'read-model-projection';
  * of the instance failed from then on.
  */
 export const PROJECTION_OUTLIVES_OPERATIONS = 'projection-outlives-operations';
+/** Instances submitted before the first task left its projection to the API replay with one in that task. */
+export const FIRST_TASK_LEAVES_PROJECTION_TO_API = 'first-task-leaves-projection-to-api';
 
 const RETRY_FIRST_MS = 10_000;
 const RETRY_MAX_MS = 10 * 60_000;
@@ -33,12 +38,19 @@ export class ReadModelProjection {
   private lastSent: string | null = null;
   private retryPending = false;
   private retryDelayMs = RETRY_FIRST_MS;
+  /** The history length of the first task while its requests are held; null: none held. */
+  private readonly heldInTask: number | null;
 
+  /** `submitted`: a fresh submission of the API (not a continued run), whose first state the API wrote. */
   constructor(
     private readonly state: InstanceState,
     private readonly uuid: string,
     private readonly ended: () => boolean,
-  ) {}
+    submitted: boolean,
+  ) {
+    // Decided in the first activation, so a replay takes the same branch at the same point.
+    this.heldInTask = submitted && wf.patched(FIRST_TASK_LEAVES_PROJECTION_TO_API) ? wf.workflowInfo().historyLength : null;
+  }
 
   /**
    * Asks for the current state to reach the read model; returns at once. The revision moves now, with the
@@ -48,6 +60,11 @@ export class ReadModelProjection {
     if (!wf.patched(READ_MODEL_PATCH)) return;
     (this.state.projection ??= this.freshVersion()).revision += 1;
     this.dirty = true;
+    if (this.heldInTask === wf.workflowInfo().historyLength) return;
+    this.startDrain();
+  }
+
+  private startDrain(): void {
     this.running ??= this.detachedDrain()
       // drain() handles what the activity throws; what is left is a cancellation, whose state the next request redoes.
       .catch((err: unknown) => {
@@ -66,6 +83,8 @@ export class ReadModelProjection {
 
   /** Resolves once every requested projection was sent (taken, or failed and left to the retry). */
   async flush(): Promise<void> {
+    // Whoever flushes acknowledges a change: a held one goes out now.
+    if (this.dirty && this.heldInTask !== null) this.startDrain();
     while (this.running !== null) await this.running;
   }
 

@@ -111,7 +111,12 @@ export class ServiceInstanceEntity implements InstanceContext {
       input.mf2c !== undefined || input.peers?.cimi === true || input.peers?.sla === true || input.peers?.userManagement === true;
     this.selection = input.state === undefined ? null : DEPLOY_HERE;
     this.mirror = new CimiMirror(this, input.peers?.cimi === true);
-    this.readModel = new ReadModelProjection(this.state, input.uuid, () => this.ended || this.inst.status === 'terminated');
+    this.readModel = new ReadModelProjection(
+      this.state,
+      input.uuid,
+      () => this.ended || this.inst.status === 'terminated',
+      input.state === undefined,
+    );
     this.steps = agentSteps(this, this.withPeers);
     this.observeRequested = this.state.observePending ?? false;
     this.presenceChanged = this.state.presencePending ?? false;

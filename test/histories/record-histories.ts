@@ -310,6 +310,8 @@ const scenarios: Record<string, Scenario> = {
   'engine-restart-left': engineRestartLeft,
   // The docker lifecycle since the read model: every change projected by a local activity (markers in the history).
   'read-model-lifecycle': dockerLifecycle,
+  // The first task schedules the deploy and leaves its projection to the next change (the API wrote the submit).
+  'first-task-leaves-projection': dockerLifecycle,
   // A start retrying an engine that does not answer (workflow-side retries), preempted by a DELETE.
   'terminate-preempts': {
     mode: 'standalone',

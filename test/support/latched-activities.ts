@@ -28,6 +28,10 @@ export interface LatchedActivities {
   holdMirrorOf: { status: string; gate: Latch } | null;
   /** While set, a stop waits for the latch (heartbeating). */
   holdStop: Latch | null;
+  /** The projections the read model was sent, in order (taken once their hold, if any, is released). */
+  projected: InstanceProjection[];
+  /** While set, a projection waits for the latch (a local activity: it holds its workflow task meanwhile). */
+  holdProjection: Latch | null;
   reset(): void;
 }
 
@@ -72,11 +76,15 @@ export async function startLatchedWorkers(address: string): Promise<{ fakes: Lat
     mirrored: [],
     holdMirrorOf: null,
     holdStop: null,
+    projected: [],
+    holdProjection: null,
     reset() {
       this.calls = [];
       this.mirrored = [];
       this.holdMirrorOf = null;
       this.holdStop = null;
+      this.projected = [];
+      this.holdProjection = null;
     },
   };
   const agent = {
@@ -110,8 +118,10 @@ export async function startLatchedWorkers(address: string): Promise<{ fakes: Lat
       if (hold !== null && hold.status === instance.status) await hold.gate.wait();
     },
     async deleteInstanceFromCimi(_id: string): Promise<void> {},
-    // The read model is not what these scenarios are about: projections are taken and dropped.
-    async projectInstance(_projection: InstanceProjection): Promise<void> {},
+    async projectInstance(projection: InstanceProjection): Promise<void> {
+      if (fakes.holdProjection !== null) await fakes.holdProjection.wait();
+      fakes.projected.push(projection);
+    },
   };
   ensureTestRuntime();
   const native = await NativeConnection.connect({ address });

@@ -1,0 +1,60 @@
+/**
+ * A fresh submission's first workflow task schedules the deploy without waiting for the read model (the API wrote
+ * the submitted instance already), and nothing of that task is lost: its timeline entries reach the read model
+ * with the next projection. On a real dev server, with activities of the test's own (a latch holds the database).
+ */
+import { Connection } from '@temporalio/client';
+import { ensureSearchAttributes } from '../../common/search-attribute-registration';
+import { startDevServer, type DevServer } from '../support/dev-server';
+import { eventually } from '../support/eventually';
+import { latch } from '../support/latch';
+import { startLatchedInstance, startLatchedWorkers, type LatchedActivities } from '../support/latched-activities';
+
+let server: DevServer;
+let latched: Awaited<ReturnType<typeof startLatchedWorkers>>;
+let fakes: LatchedActivities;
+
+beforeAll(async () => {
+  server = await startDevServer();
+  const connection = await Connection.connect({ address: server.address });
+  await ensureSearchAttributes(connection, 'default');
+  await connection.close();
+  latched = await startLatchedWorkers(server.address);
+  fakes = latched.fakes;
+});
+
+afterAll(async () => {
+  await latched?.stop();
+  await server?.stop();
+});
+
+test('the first task schedules the deploy with no projection in it, and the next projection carries its entries', async () => {
+  const database = latch();
+  fakes.holdProjection = database;
+  const handle = await startLatchedInstance(latched.client);
+  try {
+    await eventually('the deploy to run', async () => (fakes.calls.some((c) => c.startsWith('deploy')) ? true : undefined), 30_000, 20);
+    // The deploy ran while the database held every projection: none was waited for on the way to it.
+    expect(fakes.projected).toHaveLength(0);
+  } finally {
+    database.open();
+  }
+
+  const { events } = await handle.fetchHistory();
+  const firstTaskEnd = events!.findIndex((e) => e.workflowTaskCompletedEventAttributes);
+  const nextTask = events!.findIndex((e, i) => i > firstTaskEnd && e.workflowTaskScheduledEventAttributes);
+  const ofFirstTask = events!.slice(firstTaskEnd + 1, nextTask);
+  expect(ofFirstTask.some((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'deployAndStartWorkload')).toBe(true);
+  expect(ofFirstTask.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(0);
+
+  const first = await eventually('a projection', async () => fakes.projected[0], 30_000, 20);
+  expect(first.firstEntry).toBe(0);
+  expect(first.entries.some((e) => e.step === 'deploy')).toBe(true);
+  const started = await eventually(
+    'the started state projected',
+    async () => fakes.projected.find((p) => p.instance.status === 'started'),
+    30_000,
+    20,
+  );
+  expect(started.revision).toBeGreaterThan(1);
+});
