@@ -18,26 +18,21 @@ import {
 import { describeFailure } from './failure-text';
 import type { InstanceContext } from './instance-context';
 import { forgetDeployAttempt, newAgentEntry, rememberDeployAttempt, wasDeployAttempted } from './instance-state';
-import { AGENT_PRESENCE_FOLLOWED, lostAgent, lostReason } from './lost-agents';
+import { lostAgent, lostReason } from './lost-agents';
 import type { AgentEntry } from './model/instance';
 import { agentLabel } from './model/instance';
 import { agentTaskQueue } from './model/task-queues';
 import { ensureRoute, remoteAgentRuntime, routeOf, type AgentRuntime } from './mf2c/agent-routes';
 import { neverStarted, retryInWorkflow } from './step-retries';
+import {
+  RUNTIME_RETRIES_IN_WORKFLOW,
+  DEPLOY_AND_START_AT_ONCE,
+  BUSY_AGENT_IS_NOT_AWAY,
+  AGENT_PRESENCE_FOLLOWED,
+  REMOVE_BY_NAME,
+} from './patches';
 
 type Step = 'deploy' | 'start' | 'stop' | 'remove';
-
-/** Marks the histories whose runtime steps are retried by the workflow, one single-attempt activity at a time. */
-export const RUNTIME_RETRIES_IN_WORKFLOW = 'runtime-retries-in-workflow';
-/** Marks the histories that remove every agent whose deploy was attempted, by its deterministic name and labels. */
-export const REMOVE_BY_NAME = 'remove-by-name';
-/** Marks the histories where a fresh agent on this Temporal cluster is deployed and started by one activity. */
-export const DEPLOY_AND_START_AT_ONCE = 'deploy-and-start-at-once';
-/**
- * Marks the histories where a step nobody took within LM_AGENT_TIMEOUT_S is queued again while the agent's LM
- * still polls: its slots were full (a thousand removals at once), it was not away. Before: the agent `unknown`.
- */
-export const BUSY_AGENT_IS_NOT_AWAY = 'busy-agent-is-not-away';
 
 const liveness = wf.proxyActivities<Pick<AgentRouteActivities, 'agentLmPolling'>>(AGENT_LIVENESS_PROBE);
 
@@ -109,7 +104,7 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
    */
   async function onRuntime(index: number, step: Step, work: (acts: AgentRuntime) => Promise<void>): Promise<void> {
     if (routeOf(ctx, index) === 'http') return work(remoteAgentRuntime(ctx, index));
-    if (!wf.patched(RUNTIME_RETRIES_IN_WORKFLOW)) return work(proxiesFor(index, step, IDEMPOTENT_RUNTIME_EFFECT));
+    if (!ctx.patched(RUNTIME_RETRIES_IN_WORKFLOW)) return work(proxiesFor(index, step, IDEMPOTENT_RUNTIME_EFFECT));
     const agent = inst.agents[index];
     const key = `${step} ${agentLabel(agent, index)}`;
     const acts = proxiesFor(index, step, RUNTIME_EFFECT_ATTEMPT);
@@ -117,7 +112,7 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
     // A lost agent is waited for by its presence; one whose LM cannot be read counts as away, as before.
     const busyNotAway = async (): Promise<boolean> =>
       lostAgent(state, agent.url) === undefined &&
-      wf.patched(BUSY_AGENT_IS_NOT_AWAY) &&
+      ctx.patched(BUSY_AGENT_IS_NOT_AWAY) &&
       liveness.agentLmPolling(agent.url).catch(() => false);
     try {
       await retryInWorkflow(
@@ -161,7 +156,7 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
       if (wf.isCancellation(err)) return false;
       // Nobody took the step from the agent's queue: whatever it runs is unknown, not failed (nothing to redeploy).
       agent.status =
-        neverStarted(err) && step !== 'deploy' && wf.patched(AGENT_PRESENCE_FOLLOWED)
+        neverStarted(err) && step !== 'deploy' && ctx.patched(AGENT_PRESENCE_FOLLOWED)
           ? 'unknown'
           : typeof failedAs === 'function'
             ? failedAs()
@@ -228,7 +223,7 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
       // Decided before the route is: only an agent on this Temporal cluster has the combined activity.
       const atOnce =
         (!withPeers || ctx.input.mf2c === undefined || (await ensureRoute(ctx, agent.url)) === 'temporal') &&
-        wf.patched(DEPLOY_AND_START_AT_ONCE);
+        ctx.patched(DEPLOY_AND_START_AT_ONCE);
       if (atOnce) return deployAgent(index, true);
       if (!(await deployAgent(index))) return false;
     }
@@ -276,7 +271,7 @@ export function agentSteps(ctx: InstanceContext, withPeers: boolean): AgentSteps
   async function removeAgent(index: number): Promise<boolean> {
     const agent = inst.agents[index];
     // Before REMOVE_BY_NAME an agent without `container_id` was skipped, whatever its deploy had made.
-    if (!hasWorkload(agent) && !(mayHaveWorkload(index) && wf.patched(REMOVE_BY_NAME))) {
+    if (!hasWorkload(agent) && !(mayHaveWorkload(index) && ctx.patched(REMOVE_BY_NAME))) {
       agent.status = 'terminated';
       forgetDeployAttempt(state, agent.name);
       return true;

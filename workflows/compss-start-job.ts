@@ -14,9 +14,7 @@ import { agentLabel } from './model/instance';
 import { startJobRefusal } from './model/operations';
 import { agentTaskQueue } from './model/task-queues';
 import { sendOnce } from './mf2c/send-once';
-
-/** Marks the histories whose start-job is sent once (before: retried by Temporal, so a lost worker could start it twice). */
-export const START_JOB_SENT_ONCE = 'start-job-sent-once';
+import { START_JOB_SENT_ONCE } from './patches';
 
 /** Why a job cannot start now, or null. */
 export function jobRefusal(ctx: InstanceContext): string | null {
@@ -57,7 +55,7 @@ export async function startCompssJob(ctx: InstanceContext, job: StartJobRequest)
   const index = masterIndex(ctx);
   const master = inst.agents[index];
   const resources = inst.agents.filter((a) => a.status === 'started').map((a) => ({ ip: a.url, port: a.ports[0] }));
-  const once = wf.patched(START_JOB_SENT_ONCE);
+  const once = ctx.patched(START_JOB_SENT_ONCE);
   const compss = wf.proxyActivities<CompssActivities>(
     onAgentQueue(
       once ? COMPSS_JOB_START_ONCE : COMPSS_JOB_START,

@@ -18,6 +18,8 @@ export interface InstanceContext {
   showRetry(key: string, step: string, agent: string, message: string, nextDelayMs: number): void;
   /** The step `key` is no longer retrying (it succeeded, failed for good, or was cancelled). */
   clearRetry(key: string): void;
+  /** Whether this run takes the change `patchId` (patches.ts): use it, not `wf.patched`, in the instance's code. */
+  patched(patchId: string): boolean;
 }
 
 /** True while some agent runs: what UM's `apps_running` and the SLA agreement follow. */

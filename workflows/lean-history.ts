@@ -7,17 +7,6 @@
 import type { WorkflowInfo } from '@temporalio/workflow';
 import type { ServiceInstance } from './model/instance';
 
-/** Marks the histories that upsert search attributes and memo only when they change (the API sets the first ones). */
-export const PUBLISH_ON_CHANGE = 'publish-on-change';
-/**
- * Marks the histories without a periodic observation of agents on this Temporal cluster: their LM's sweep and
- * event watch signal the instance instead. Agents driven over HTTP (mF2C peers) keep the timer: nothing of
- * theirs can signal this instance.
- */
-export const OBSERVED_BY_AGENT_SWEEP = 'observed-by-agent-sweep';
-/** Marks the histories that continue as new once they reach CONTINUE_AS_NEW_AT, not only when the server suggests it. */
-export const CONTINUE_AS_NEW_EARLY = 'continue-as-new-early';
-
 /**
  * An evicted instance replays its whole history when a message arrives. A deploy is about 15 events, an operation
  * about 12: 600 events are some 40 operations and replay in tens of milliseconds, where the server's own

@@ -10,9 +10,6 @@ import type { InstanceState } from './model/input';
 import type { AgentPresence } from './model/agents';
 import { agentLabel, type AgentEntry } from './model/instance';
 
-/** Marks the histories made since instances follow the presence of their agents. */
-export const AGENT_PRESENCE_FOLLOWED = 'agent-presence-followed';
-
 /** The agent at `ip` is lost now: its announcement, or undefined. */
 export function lostAgent(state: InstanceState, ip: string): AgentPresence | undefined {
   return state.lostAgents?.[ip];

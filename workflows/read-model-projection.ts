@@ -14,17 +14,7 @@ import type { ReadModelActivities } from '../activities/read-model-activities';
 import { READ_MODEL_PROJECTION } from './activity-options';
 import type { InstanceState } from './model/input';
 import type { InstanceProjection, ProjectionState } from './model/projection';
-
-/** Instances started before the read model existed replay without projections until their next change after it. */
-export const READ_MODEL_PATCH = 'read-model-projection';
-/**
- * A projection requested inside an operation (a deploy a terminate then cancels) runs outside that operation's
- * cancellation scope: before, the cancel rejected its drain, the rejection reached nobody, and every workflow task
- * of the instance failed from then on.
- */
-export const PROJECTION_OUTLIVES_OPERATIONS = 'projection-outlives-operations';
-/** Instances submitted before the first task left its projection to the API replay with one in that task. */
-export const FIRST_TASK_LEAVES_PROJECTION_TO_API = 'first-task-leaves-projection-to-api';
+import { READ_MODEL_PATCH, PROJECTION_OUTLIVES_OPERATIONS, FIRST_TASK_LEAVES_PROJECTION_TO_API } from './patches';
 
 const RETRY_FIRST_MS = 10_000;
 const RETRY_MAX_MS = 10 * 60_000;
@@ -47,9 +37,10 @@ export class ReadModelProjection {
     private readonly uuid: string,
     private readonly ended: () => boolean,
     submitted: boolean,
+    private readonly patched: (patchId: string) => boolean,
   ) {
     // Decided in the first activation, so a replay takes the same branch at the same point.
-    this.heldInTask = submitted && wf.patched(FIRST_TASK_LEAVES_PROJECTION_TO_API) ? wf.workflowInfo().historyLength : null;
+    this.heldInTask = submitted && this.patched(FIRST_TASK_LEAVES_PROJECTION_TO_API) ? wf.workflowInfo().historyLength : null;
   }
 
   /**
@@ -57,7 +48,7 @@ export class ReadModelProjection {
    * change, so whoever reads the state (the projection query) gets the revision that goes with it.
    */
   request(): void {
-    if (!wf.patched(READ_MODEL_PATCH)) return;
+    if (!this.patched(READ_MODEL_PATCH)) return;
     (this.state.projection ??= this.freshVersion()).revision += 1;
     this.dirty = true;
     if (this.heldInTask === wf.workflowInfo().historyLength) return;
@@ -77,7 +68,7 @@ export class ReadModelProjection {
 
   /** The drain, in no operation's scope: cancelling a deploy does not cancel the projection of what it did. */
   private detachedDrain(): Promise<void> {
-    if (!wf.patched(PROJECTION_OUTLIVES_OPERATIONS)) return this.drain();
+    if (!this.patched(PROJECTION_OUTLIVES_OPERATIONS)) return this.drain();
     return wf.CancellationScope.nonCancellable(() => this.drain());
   }
 

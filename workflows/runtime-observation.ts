@@ -18,14 +18,7 @@ import { agentLabel, type AgentEntry } from './model/instance';
 import { agentTaskQueue } from './model/task-queues';
 import { OBSERVED_IN, reconcileObserved } from './model/observed-drift';
 import { routeOf } from './mf2c/agent-routes';
-
-/** Marks the histories that observe agents reached over HTTP too, through their LM (before: never observed). */
-export const OBSERVE_REMOTE_AGENTS = 'observe-remote-agents';
-/**
- * Marks the histories where a started agent's container found exited is first offered to its runtime, which starts
- * it again if its engine's restart left it so. Before: it turned the agent `error` at once, whatever stopped it.
- */
-export const START_WHAT_ENGINE_RESTART_LEFT = 'start-what-engine-restart-left';
+import { OBSERVE_REMOTE_AGENTS, START_WHAT_ENGINE_RESTART_LEFT } from './patches';
 
 /** What the instance tells its agent's runtime: recorded started, found stopped, and driven on this cluster. */
 function mayBeLeftByEngineRestart(ctx: InstanceContext, index: number, seen: AgentStatus | null): boolean {
@@ -95,7 +88,7 @@ export async function observeAgents(
   const deployed = inst.agents.map((_, i) => i).filter((i) => hasWorkload(inst.agents[i]));
   const overHttp = deployed.filter((i) => routeOf(ctx, i) === 'http');
   // Agents over HTTP (mF2C) are asked through their LM, which answers what its runtime reports.
-  const withRemote = overHttp.length > 0 && wf.patched(OBSERVE_REMOTE_AGENTS);
+  const withRemote = overHttp.length > 0 && ctx.patched(OBSERVE_REMOTE_AGENTS);
   const watched = deployed.filter((i) => routeOf(ctx, i) === 'temporal' || withRemote);
   if (watched.length === 0) return;
   const observed = await Promise.all(
@@ -120,7 +113,7 @@ export async function observeAgents(
     // Nobody stopped a container its engine's restart left exited: it is started again before anything is reported.
     const left = watched.filter((index, k) => mayBeLeftByEngineRestart(ctx, index, observed[k]));
     let recovered = new Map<number, EngineRestartRecovery>();
-    if (left.length > 0 && wf.patched(START_WHAT_ENGINE_RESTART_LEFT)) {
+    if (left.length > 0 && ctx.patched(START_WHAT_ENGINE_RESTART_LEFT)) {
       try {
         recovered = await lock.cancellable(() => startAgainIfLeftByRestart(ctx, left, refOf));
       } catch (err) {

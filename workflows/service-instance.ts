@@ -9,17 +9,12 @@
  */
 import * as wf from '@temporalio/workflow';
 import { PROGRESS_NOTE_EVERY_MS, RETRY_NOTE_EVERY_MS } from './activity-options';
-import { agentSteps, hasWorkload, REMOVE_BY_NAME, type AgentSteps } from './agent-steps';
+import { agentSteps, hasWorkload, type AgentSteps } from './agent-steps';
 import { jobRefusal, startCompssJob } from './compss-start-job';
 import type { InstanceContext } from './instance-context';
-import {
-  DEFAULT_EXPIRY_RETRY_MS,
-  expiryRetryDelayMs,
-  INCOMPLETE_TERMINATE_RETRIED,
-  TERMINATE_WAITS_OVER_OBSERVATION,
-} from './incomplete-terminate';
+import { DEFAULT_EXPIRY_RETRY_MS, expiryRetryDelayMs } from './incomplete-terminate';
 import { InstanceLock } from './instance-lock';
-import { AGENT_PRESENCE_FOLLOWED, backFromLost, markLostAgents, rememberPresence } from './lost-agents';
+import { backFromLost, markLostAgents, rememberPresence } from './lost-agents';
 import { countSettled } from './instance-metrics';
 import {
   appendTimeline,
@@ -40,7 +35,7 @@ import { agentLabel } from './model/instance';
 import { operationRefusal, type InstanceOperation } from './model/operations';
 import { initialPeerState, type PeerState, type SelectionOutcome } from './model/peers';
 import { SA_AGENT_COUNT, SA_AGENTS, SA_STATUS } from './model/search-attributes';
-import { CONTINUE_AS_NEW_EARLY, historyIsLong, memoKey, OBSERVED_BY_AGENT_SWEEP, PUBLISH_ON_CHANGE } from './lean-history';
+import { historyIsLong, memoKey } from './lean-history';
 import { routeOf } from './mf2c/agent-routes';
 import { deriveInstanceStatus, type InstanceStatus } from './model/status';
 import { chooseAgents } from './mf2c/agent-selection-phase';
@@ -52,13 +47,20 @@ import { syncAgreement, terminateAgreement } from './mf2c/sla-agreement';
 import type { InstanceProjection } from './model/projection';
 import { ReadModelProjection } from './read-model-projection';
 import { observeAgents } from './runtime-observation';
+import {
+  PUBLISH_ON_CHANGE,
+  OBSERVED_BY_AGENT_SWEEP,
+  CONTINUE_AS_NEW_EARLY,
+  TERMINATE_PREEMPTS,
+  CARRY_OVER_WHEN_QUIET,
+  AGENT_PRESENCE_FOLLOWED,
+  INCOMPLETE_TERMINATE_RETRIED,
+  TERMINATE_WAITS_OVER_OBSERVATION,
+  REMOVE_BY_NAME,
+  Patches,
+} from './patches';
 
 const DEPLOY_HERE: SelectionOutcome = { outcome: 'deploy', message: 'the instance is deployed by this LM' };
-
-/** Marks the histories where a terminate shows `terminating` at once and cancels the operation running before it. */
-export const TERMINATE_PREEMPTS = 'terminate-preempts';
-/** Marks the histories whose continue-as-new waits until no handler runs and nothing is on its way to CIMI. */
-export const CARRY_OVER_WHEN_QUIET = 'carry-over-when-quiet';
 
 /** Throws if the scope running this was cancelled: an operation's steps swallow their own cancellation. */
 function unlessCancelled(): void {
@@ -74,6 +76,8 @@ export class ServiceInstanceEntity implements InstanceContext {
   /** Any peer or mF2C step at all: false for standalone instances, whose commands must not change. */
   private readonly withPeers: boolean;
   private readonly lock = new InstanceLock();
+  /** First, so that the run's patch baseline is decided before any patch is met. */
+  private readonly patches = new Patches();
   private readonly mirror: CimiMirror;
   private readonly readModel: ReadModelProjection;
   private readonly steps: AgentSteps;
@@ -116,6 +120,7 @@ export class ServiceInstanceEntity implements InstanceContext {
       input.uuid,
       () => this.ended || this.inst.status === 'terminated',
       input.state === undefined,
+      this.patched,
     );
     this.steps = agentSteps(this, this.withPeers);
     this.observeRequested = this.state.observePending ?? false;
@@ -127,6 +132,8 @@ export class ServiceInstanceEntity implements InstanceContext {
   }
 
   // ── What the steps share (InstanceContext) ────────────────────────────────────────────────────────────
+
+  readonly patched = (patchId: string): boolean => this.patches.has(patchId);
 
   readonly record = (step: string, outcome: TimelineOutcome, message: string, agent?: string): void => {
     const at = nowIso();
@@ -144,7 +151,7 @@ export class ServiceInstanceEntity implements InstanceContext {
       { key: SA_STATUS, value: inst.status },
       { key: SA_AGENT_COUNT, value: inst.agents.length },
     ];
-    if (!wf.patched(PUBLISH_ON_CHANGE)) {
+    if (!this.patched(PUBLISH_ON_CHANGE)) {
       wf.upsertSearchAttributes(attributes);
       wf.upsertMemo({ instance: inst });
     } else {
@@ -353,7 +360,7 @@ export class ServiceInstanceEntity implements InstanceContext {
    */
   private async requestTerminate(): Promise<ServiceInstance> {
     this.terminateRequested = true;
-    if (!wf.patched(TERMINATE_PREEMPTS)) {
+    if (!this.patched(TERMINATE_PREEMPTS)) {
       await this.lock.hold('terminate', async () => {
         const refusal = operationRefusal('terminate', this.inst.status);
         if (refusal !== null) {
@@ -390,7 +397,7 @@ export class ServiceInstanceEntity implements InstanceContext {
   /** An agent's presence workflow says it was lost or is back (histories from before this never act on it). */
   agentPresence(presence: AgentPresence): void {
     if (!this.inst.agents.some((agent) => agent.url === presence.ip)) return;
-    if (!wf.patched(AGENT_PRESENCE_FOLLOWED)) return;
+    if (!this.patched(AGENT_PRESENCE_FOLLOWED)) return;
     if (rememberPresence(this.state, presence)) this.presenceChanged = true;
   }
 
@@ -452,7 +459,7 @@ export class ServiceInstanceEntity implements InstanceContext {
       return;
     }
     for (;;) {
-      this.continueEarly ||= wf.patched(CONTINUE_AS_NEW_EARLY);
+      this.continueEarly ||= this.patched(CONTINUE_AS_NEW_EARLY);
       const every = this.observationTimerMs(observeEvery);
       await this.nextWakeUp(every);
       if (this.done()) return;
@@ -466,7 +473,7 @@ export class ServiceInstanceEntity implements InstanceContext {
       }
       if (!this.observeRequested && every === 0) continue;
       this.observeRequested = false;
-      if (this.state.terminateWhenBack === true && wf.patched(TERMINATE_WAITS_OVER_OBSERVATION)) continue;
+      if (this.state.terminateWhenBack === true && this.patched(TERMINATE_WAITS_OVER_OBSERVATION)) continue;
       await observeAgents(this, this.lock, this.steps.refOf, (step) => this.settleAfter(step));
     }
   }
@@ -479,7 +486,7 @@ export class ServiceInstanceEntity implements InstanceContext {
   async finish(): Promise<ServiceInstance> {
     await wf.condition(wf.allHandlersFinished);
     await this.mirror.flush();
-    while (!(wf.allHandlersFinished() && this.mirror.idle) && wf.patched(CARRY_OVER_WHEN_QUIET)) {
+    while (!(wf.allHandlersFinished() && this.mirror.idle) && this.patched(CARRY_OVER_WHEN_QUIET)) {
       await wf.condition(wf.allHandlersFinished);
       await this.mirror.flush();
     }
@@ -549,7 +556,7 @@ export class ServiceInstanceEntity implements InstanceContext {
    * OBSERVED_BY_AGENT_SWEEP (their LM signals what changed), as configured while any agent is driven over HTTP.
    */
   private observationTimerMs(observeEvery: number): number {
-    if (observeEvery === 0 || !wf.patched(OBSERVED_BY_AGENT_SWEEP)) return observeEvery;
+    if (observeEvery === 0 || !this.patched(OBSERVED_BY_AGENT_SWEEP)) return observeEvery;
     return this.inst.agents.some((_, index) => routeOf(this, index) === 'http') ? observeEvery : 0;
   }
 
@@ -582,7 +589,7 @@ export class ServiceInstanceEntity implements InstanceContext {
         : `the instance expired at ${inst.expires_at}: terminating it again (attempt ${this.expiryAttempts})`,
     );
     await this.runOperation('terminate').catch(() => undefined);
-    if (inst.status !== 'terminated' && !this.ended && wf.patched(INCOMPLETE_TERMINATE_RETRIED)) {
+    if (inst.status !== 'terminated' && !this.ended && this.patched(INCOMPLETE_TERMINATE_RETRIED)) {
       const waitMs = expiryRetryDelayMs(this.input.settings.expiryRetryMs ?? DEFAULT_EXPIRY_RETRY_MS, this.expiryAttempts);
       this.nextExpiryAttempt = Date.now() + waitMs;
       this.record(
@@ -693,7 +700,7 @@ export class ServiceInstanceEntity implements InstanceContext {
     if (settings.allOrNothing && inst.agents.some((a) => a.status !== 'started')) {
       this.record('compensate', 'info', 'all-or-nothing: an agent failed, removing the agents that were deployed');
       const toRemove = inst.agents.some((agent, i) => hasWorkload(agent) || steps.mayHaveWorkload(i));
-      if (toRemove && wf.patched(REMOVE_BY_NAME)) await this.eachAgent((i) => this.compensate(i));
+      if (toRemove && this.patched(REMOVE_BY_NAME)) await this.eachAgent((i) => this.compensate(i));
       // Failed agents keep their status and error: they are the reason for the `error`.
       else await this.eachAgent((i) => (hasWorkload(inst.agents[i]) ? steps.removeAgent(i) : Promise.resolve(true)));
     }
@@ -761,7 +768,7 @@ export class ServiceInstanceEntity implements InstanceContext {
       // A lost agent that comes back finishes it (state only: no command changes).
       this.state.terminateWhenBack = true;
       // Before this patch a failed terminate left the instance refusing every operation, the DELETE it asks for too.
-      if (wf.patched(INCOMPLETE_TERMINATE_RETRIED)) this.terminateRequested = false;
+      if (this.patched(INCOMPLETE_TERMINATE_RETRIED)) this.terminateRequested = false;
     }
   }
 
@@ -797,7 +804,7 @@ export class ServiceInstanceEntity implements InstanceContext {
 
   /** The agent IPs in visibility, where a lost or returning agent finds its instances (set at start when known). */
   private publishAgentIps(): void {
-    if (!wf.patched(AGENT_PRESENCE_FOLLOWED)) return;
+    if (!this.patched(AGENT_PRESENCE_FOLLOWED)) return;
     wf.upsertSearchAttributes([{ key: SA_AGENTS, value: [...new Set(this.inst.agents.map((agent) => agent.url))] }]);
   }
 

@@ -1,13 +1,16 @@
 /**
- * A fresh submission's first workflow task schedules the deploy without waiting for the read model (the API wrote
- * the submitted instance already), and nothing of that task is lost: its timeline entries reach the read model
- * with the next projection. On a real dev server, with activities of the test's own (a latch holds the database).
+ * A fresh submission's first workflow task is lean: it schedules the deploy without waiting for the read model (the
+ * API wrote the submitted instance already), and nothing of that task is lost: its timeline entries reach the read
+ * model with the next projection; its run records one patch marker for all the patches it meets. On a real dev
+ * server, with activities of the test's own (a latch holds the database).
  */
 import { Connection } from '@temporalio/client';
 import { ensureSearchAttributes } from '../../common/search-attribute-registration';
 import { startDevServer, type DevServer } from '../support/dev-server';
 import { eventually } from '../support/eventually';
 import { latch } from '../support/latch';
+import { uuidOf } from '../../workflows/model/instance';
+import { BASELINE_2026_12 } from '../../workflows/patches';
 import { startLatchedInstance, startLatchedWorkers, type LatchedActivities } from '../support/latched-activities';
 
 let server: DevServer;
@@ -57,4 +60,23 @@ test('the first task schedules the deploy with no projection in it, and the next
     20,
   );
   expect(started.revision).toBeGreaterThan(1);
+});
+
+test('a fresh run records one patch marker, and one TemporalChangeVersion upsert, for the whole baseline', async () => {
+  const handle = await startLatchedInstance(latched.client);
+  await eventually(
+    'the started state projected',
+    async () => fakes.projected.find((p) => p.uuid === uuidOf(handle.workflowId) && p.instance.status === 'started'),
+    30_000,
+    20,
+  );
+  const { events } = await handle.fetchHistory();
+  const markers = events!.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+  expect(markers).toHaveLength(1);
+  const payload = markers[0].markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+  expect(Buffer.from(payload ?? []).toString()).toContain(BASELINE_2026_12);
+  const versionUpserts = events!.filter(
+    (e) => e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion,
+  );
+  expect(versionUpserts).toHaveLength(1);
 });
