@@ -18,6 +18,8 @@ import { serviceInstanceWorkflow } from '../../workflows/service-instance.workfl
 import { eventually } from './eventually';
 import { latch, type Latch } from './latch';
 import { ensureTestRuntime, workflowBundle } from './lm-harness';
+import { ensureSearchAttributes } from '../../common/search-attribute-registration';
+import { startDevServer } from './dev-server';
 
 export interface LatchedActivities {
   /** What the runtime activities were asked, in order ("stop lm-…-0"). */
@@ -146,6 +148,29 @@ export async function startLatchedWorkers(address: string): Promise<{ fakes: Lat
       await client.connection.close();
     },
   };
+}
+
+export type LatchedWorkers = Awaited<ReturnType<typeof startLatchedWorkers>>;
+
+/** A dev server of the test's own (with `serverArgs`), its search attributes, and the latched workers on it; stop() ends all. */
+export async function startLatchedStack(serverArgs: string[] = []): Promise<LatchedWorkers> {
+  const server = await startDevServer({ extraArgs: serverArgs });
+  try {
+    const connection = await Connection.connect({ address: server.address });
+    await ensureSearchAttributes(connection, 'default');
+    await connection.close();
+    const latched = await startLatchedWorkers(server.address);
+    return {
+      ...latched,
+      async stop() {
+        await latched.stop();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
 }
 
 export async function startLatchedInstance(

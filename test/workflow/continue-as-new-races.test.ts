@@ -5,23 +5,20 @@
  * operations after that.
  */
 import type { WorkflowHandle } from '@temporalio/client';
-import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes } from '../../common/search-attribute-registration';
 import { agentPresenceSignal, instanceQuery, startUpdate, stopUpdate, timelineQuery } from '../../workflows/messages';
 import type { ServiceInstance } from '../../workflows/model/instance';
-import { startDevServer, type DevServer } from '../support/dev-server';
 import { eventually } from '../support/eventually';
 import { latch } from '../support/latch';
 import {
   LATCHED_AGENT,
   startLatchedInstance,
-  startLatchedWorkers,
+  startLatchedStack,
+  type LatchedWorkers,
   stopDuringContinueAsNewFlush,
   type LatchedActivities,
 } from '../support/latched-activities';
 
-let server: DevServer;
-let latched: Awaited<ReturnType<typeof startLatchedWorkers>>;
+let latched: LatchedWorkers;
 let fakes: LatchedActivities;
 
 async function runIdOf(handle: WorkflowHandle): Promise<string> {
@@ -43,17 +40,12 @@ async function laterRun(handle: WorkflowHandle, than: string): Promise<string> {
 const stopsOf = () => fakes.calls.filter((call) => call.startsWith('stop')).length;
 
 beforeAll(async () => {
-  server = await startDevServer({ extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20'] });
-  const connection = await Connection.connect({ address: server.address });
-  await ensureSearchAttributes(connection, 'default');
-  await connection.close();
-  latched = await startLatchedWorkers(server.address);
+  latched = await startLatchedStack(['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=20']);
   fakes = latched.fakes;
 });
 
 afterAll(async () => {
   await latched?.stop();
-  await server?.stop();
 });
 
 beforeEach(() => fakes.reset());

@@ -4,31 +4,22 @@
  * model with the next projection; its run records one patch marker for all the patches it meets. On a real dev
  * server, with activities of the test's own (a latch holds the database).
  */
-import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes } from '../../common/search-attribute-registration';
-import { startDevServer, type DevServer } from '../support/dev-server';
 import { eventually } from '../support/eventually';
 import { latch } from '../support/latch';
 import { uuidOf } from '../../workflows/model/instance';
 import { BASELINE_2026_12 } from '../../workflows/patches';
-import { startLatchedInstance, startLatchedWorkers, type LatchedActivities } from '../support/latched-activities';
+import { startLatchedInstance, startLatchedStack, type LatchedWorkers, type LatchedActivities } from '../support/latched-activities';
 
-let server: DevServer;
-let latched: Awaited<ReturnType<typeof startLatchedWorkers>>;
+let latched: LatchedWorkers;
 let fakes: LatchedActivities;
 
 beforeAll(async () => {
-  server = await startDevServer();
-  const connection = await Connection.connect({ address: server.address });
-  await ensureSearchAttributes(connection, 'default');
-  await connection.close();
-  latched = await startLatchedWorkers(server.address);
+  latched = await startLatchedStack();
   fakes = latched.fakes;
 });
 
 afterAll(async () => {
   await latched?.stop();
-  await server?.stop();
 });
 
 test('the first task schedules the deploy with no projection in it, and the next projection carries its entries', async () => {
