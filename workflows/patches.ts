@@ -1,9 +1,9 @@
 /**
  * Every change to the service-instance workflow's running code, each a patch: a run that began before a change
  * replays as it ran. The SDK writes a marker and upserts the TemporalChangeVersion search attribute (a visibility
- * write) the first time a run meets each patch, some ten in a deploy: a run that begins on code knowing all of
- * BASELINE_PATCHES records one marker for all of them instead. A change made later gets a patch of its own,
- * outside the baseline, until a newer baseline takes it in.
+ * write) the first time a run meets each patch, five in a deploy's first task and eight over a docker lifecycle: a
+ * run that begins on code knowing all of BASELINE_PATCHES records one marker for all of them instead. A change made
+ * later gets a patch of its own, outside the baseline, until a newer baseline takes it in.
  */
 import * as wf from '@temporalio/workflow';
 
