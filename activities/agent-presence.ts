@@ -17,10 +17,19 @@ export interface PresenceTiming {
 }
 
 const DEFAULT_TIMING: PresenceTiming = { probeEveryMs: 5_000, longestMs: 10 * 60_000 };
-const HEARTBEAT_EVERY_MS = 1_000;
+
+/**
+ * How often the check's heartbeats must reach Temporal: a third of LM_AGENT_LOST_S (the heartbeat timeout), so
+ * two can be late before a live agent counts as lost. The presence worker throttles its heartbeats to this.
+ */
+export function presenceHeartbeatMs(lostAfterMs: number): number {
+  return Math.max(100, Math.floor(lostAfterMs / 3));
+}
 
 export function createPresenceActivities(config: LmConfig, timing: PresenceTiming = DEFAULT_TIMING) {
   const probe = runtimeProbe(config);
+  // Recorded twice per interval the worker sends them at, so each send carries a fresh one.
+  const heartbeatEveryMs = Math.min(1_000, presenceHeartbeatMs(config.agentLostMs) / 2);
   return {
     async agentPresence(known: AgentRuntimes | null, reportAtOnce: boolean): Promise<PresenceReport> {
       const context = Context.current();
@@ -31,7 +40,7 @@ export function createPresenceActivities(config: LmConfig, timing: PresenceTimin
       try {
         while (Date.now() - started < timing.longestMs) {
           context.heartbeat();
-          await context.sleep(HEARTBEAT_EVERY_MS);
+          await context.sleep(heartbeatEveryMs);
           if (Date.now() - probed < timing.probeEveryMs) continue;
           probed = Date.now();
           runtimes = await probe();

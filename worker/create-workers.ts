@@ -6,7 +6,7 @@
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createAgentActivities, createRuntimeRegistry } from '../activities/agent-activities';
-import { createPresenceActivities, type PresenceTiming } from '../activities/agent-presence';
+import { createPresenceActivities, presenceHeartbeatMs, type PresenceTiming } from '../activities/agent-presence';
 import type { RuntimeRegistry } from '../activities/runtime/runtime-registry';
 import type { WorkloadRuntime } from '../activities/runtime/workload';
 import { createOrchestrationActivities } from '../activities/orchestration-activities';
@@ -98,6 +98,10 @@ export async function createWorkers(
     activities: createPresenceActivities(config, overrides.presenceTiming),
     // One check runs at a time; a few spare slots take the next check while the last one reports.
     maxConcurrentActivityTaskExecutions: 4,
+    // The SDK would send heartbeats every 0.8 × LM_AGENT_LOST_S, so a heartbeat late by a fifth of it (a busy
+    // Temporal, a slow moment of this process) lost a live agent: send them every third of it instead.
+    maxHeartbeatThrottleInterval: presenceHeartbeatMs(config.agentLostMs),
+    defaultHeartbeatThrottleInterval: presenceHeartbeatMs(config.agentLostMs),
     // No grace: the running check hears of the shutdown at once and reports this LM as stopping, not lost.
     shutdownGraceTime: 0,
   });

@@ -2,8 +2,9 @@
  * Agents are first-class: a full LM (in the test process) and an agent-role LM process on another loopback IP,
  * both on the run's real Temporal and the machine's Docker engine. `GET /api/v2/lm/agents` lists both with their
  * role, runtimes and load; an agent killed with SIGKILL is not alive within LM_AGENT_LOST_S (Temporal's heartbeat
- * timeout, no polling), and alive again once its LM is back.
+ * timeout, no polling), and alive again once its LM is back; a live LM's heartbeats leave room for late ones.
  */
+import { agentWorkflowId } from '../../workflows/model/agents';
 import { submit } from '../support/api-calls';
 import { eventually } from '../support/eventually';
 import { startLm, type LmHarness } from '../support/lm-harness';
@@ -95,6 +96,24 @@ test('the agents endpoint lists the full LM and an agent that joined, with role,
   ]);
   await lm.api.delete(`/api/v2/lm/service-instances/${uuid}?wait=true`);
 }, 90_000);
+
+test('the LM heartbeats its presence check at least every half of LM_AGENT_LOST_S, so a late one does not lose it', async () => {
+  // Where Temporal sees them: the presence check's last heartbeat, read every 100 ms for three LOST_S.
+  const handle = lm.client.workflow.getHandle(agentWorkflowId(lm.config.hostIp));
+  const seen: number[] = [];
+  const until = Date.now() + 3 * LOST_S * 1000;
+  while (Date.now() < until) {
+    const { raw } = await handle.describe();
+    const at = raw.pendingActivities?.[0]?.lastHeartbeatTime;
+    const ms = at ? Number(at.seconds ?? 0) * 1000 + Math.floor((at.nanos ?? 0) / 1e6) : null;
+    if (ms !== null && ms !== seen[seen.length - 1]) seen.push(ms);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const gaps = seen.slice(1).map((ms, i) => ms - seen[i]);
+  expect(gaps.length).toBeGreaterThanOrEqual(4);
+  // The SDK alone would send them every 0.8 × LOST_S, leaving a fifth of it for a busy server or process.
+  expect(Math.max(...gaps)).toBeLessThanOrEqual((LOST_S * 1000) / 2);
+}, 30_000);
 
 test('a malformed ip is a 400 and an agent nobody knows a 404', async () => {
   const bad = await lm.api.get('/api/v2/lm/agents/bad%20ip!');
